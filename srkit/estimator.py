@@ -1,0 +1,371 @@
+"""SymbolicRegressor: the scikit-learn style shell and composition root.
+
+``fit`` validates the data, builds the operator set, the Evaluator and the
+Problem, runs the searcher and keeps the result.  ``predict`` runs the same
+interpreter that scored the model.  Options are validated in ``fit``, never in
+``__init__`` (scikit-learn's rule).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from srkit.core.builtins import DEFAULT_OPERATORS, default_registry
+from srkit.core.data import as_dataset
+from srkit.core.expr import Expr
+from srkit.core.operators import Operator, OperatorRegistry, OperatorSet
+from srkit.core.pareto import ParetoEntry, ParetoFront
+from srkit.core.parse import parse
+from srkit.core.rng import as_generator
+from srkit.fitness.coefficients import CoefficientFitter
+from srkit.fitness.evaluator import Evaluator
+from srkit.fitness.losses import r2_score
+from srkit.search import Budget, Callback, Problem, SearchResult, make_searcher
+
+__all__ = ["SymbolicRegressor", "load"]
+
+_FORMAT_VERSION = 1
+
+
+class SymbolicRegressor:
+    """Find a formula ``y = f(X)``.
+
+    Parameters
+    ----------
+    searcher : ``"gp"`` or a searcher object (e.g. ``GPSearcher(GPConfig(...))``).
+    operators : operator names (``["add", "mul", "sin"]``), a mapping name -> sampling
+        weight, or :class:`~srkit.core.operators.Operator` records of your own.
+        Default: add, sub, mul, div, sin, cos, exp, log, sqrt, pow.
+    time_budget : seconds of search (None: no time limit; then set ``max_evals``
+        or ``max_iterations``).
+    max_evals : budget in evaluations (one pass of a candidate over the data).
+    max_iterations : budget in searcher iterations (GP generations).
+    loss : "mse", "nmse", "rmse", "mae" or "r2".
+    max_size, max_depth : limits on the expressions searched.
+    model_selection : "best", "accuracy" or "score" (as PySR defines them).
+    random_state : int or ``numpy.random.Generator``; the same seed gives the same
+        front with a fixed ``max_evals``/``max_iterations`` budget, whatever ``n_jobs``.
+    n_jobs, parallel_backend : parallel coefficient fitting through joblib
+        ("loky", "threading", "dask").
+    verbose : 0 silent, 1 a progress line with the best loss and equation.
+    warm_start : start from the previous fit's Pareto front.
+    fitter : a :class:`CoefficientFitter` (Levenberg-Marquardt settings).
+    callbacks : extra :class:`~srkit.search.base.Callback` objects.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).uniform(-1, 1, (40, 2))
+    >>> y = X[:, 0] * X[:, 1] + X[:, 0]
+    >>> model = SymbolicRegressor(operators=["add", "mul"], time_budget=None,
+    ...                           max_iterations=30, random_state=0).fit(X, y)
+    >>> model.score(X, y) > 0.999999
+    True
+    """
+
+    def __init__(
+        self,
+        searcher: str | Any = "gp",
+        *,
+        operators: Sequence[str | Operator] | Mapping[str, float] | None = None,
+        time_budget: float | None = 60.0,
+        max_evals: int | None = None,
+        max_iterations: int | None = None,
+        loss: str = "mse",
+        max_size: int = 30,
+        max_depth: int = 10,
+        model_selection: str = "best",
+        random_state: int | np.random.Generator | None = None,
+        n_jobs: int = 1,
+        parallel_backend: str = "loky",
+        verbose: int = 0,
+        warm_start: bool = False,
+        fitter: CoefficientFitter | None = None,
+        callbacks: Sequence[Callback] = (),
+    ) -> None:
+        self.searcher = searcher
+        self.operators = operators
+        self.time_budget = time_budget
+        self.max_evals = max_evals
+        self.max_iterations = max_iterations
+        self.loss = loss
+        self.max_size = max_size
+        self.max_depth = max_depth
+        self.model_selection = model_selection
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+        self.parallel_backend = parallel_backend
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.fitter = fitter
+        self.callbacks = callbacks
+
+    # ------------------------------------------------------------------ sklearn
+    _PARAMS = (
+        "searcher", "operators", "time_budget", "max_evals", "max_iterations", "loss", "max_size",
+        "max_depth", "model_selection", "random_state", "n_jobs", "parallel_backend", "verbose",
+        "warm_start", "fitter", "callbacks",
+    )
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self._PARAMS}
+
+    def set_params(self, **params: Any) -> SymbolicRegressor:
+        for name, value in params.items():
+            if name not in self._PARAMS:
+                from srkit.core.operators import suggest
+
+                raise ValueError(f"unknown parameter {name!r}.{suggest(name, self._PARAMS)}")
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        changed = [
+            f"{k}={v!r}" for k, v in self.get_params().items()
+            if v != type(self)().get_params()[k] and not callable(v)
+        ]
+        return f"SymbolicRegressor({', '.join(changed)})"
+
+    # ------------------------------------------------------------------ fit
+    def _validate_options(self) -> Budget:
+        for name in ("time_budget", "max_evals", "max_iterations"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not value > 0 or math.isnan(value)):
+                raise ValueError(
+                    f"{name} must be a positive number or None, got {value!r}; e.g. time_budget=60 "
+                    "for one minute of search"
+                )
+        if self.time_budget is None and self.max_evals is None and self.max_iterations is None:
+            raise ValueError(
+                "no budget: set time_budget (seconds), max_evals or max_iterations so the search can end"
+            )
+        if self.model_selection not in ("best", "accuracy", "score"):
+            raise ValueError(
+                f"model_selection must be 'best', 'accuracy' or 'score', got {self.model_selection!r}"
+            )
+        for name in ("max_size", "max_depth"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if not isinstance(self.n_jobs, int) or self.n_jobs == 0 or self.n_jobs < -1:
+            raise ValueError(f"n_jobs must be a positive integer or -1 (all cores), got {self.n_jobs!r}")
+        return Budget(
+            time=self.time_budget,
+            evals=self.max_evals,
+            iterations=self.max_iterations,
+        )
+
+    def _operator_set(self, feature_names: Sequence[str]) -> tuple[OperatorSet, OperatorRegistry]:
+        registry = default_registry()
+        spec = self.operators if self.operators is not None else DEFAULT_OPERATORS
+        if isinstance(spec, str):
+            raise TypeError(f"operators must be a list of names, not a string; did you mean [{spec!r}]?")
+        if isinstance(spec, Mapping):
+            return registry.operator_set(spec, feature_names), registry
+        names = []
+        for item in spec:
+            if isinstance(item, Operator):
+                if item.name not in registry:
+                    registry.register(item)
+                names.append(item.name)
+            else:
+                names.append(str(item))
+        return registry.operator_set(names, feature_names), registry
+
+    def fit(
+        self,
+        X: Any,
+        y: Any,
+        *,
+        feature_names: Sequence[str] | None = None,
+        sample_weight: Any = None,
+    ) -> SymbolicRegressor:
+        """Search for a formula; returns ``self``.
+
+        Raises ValueError with the fix in the message for bad data or options,
+        before any search work starts.  Ctrl-C stops the search and keeps the
+        best formulas found so far.
+        """
+        budget = self._validate_options()
+        data = as_dataset(X, y, feature_names=feature_names, weights=sample_weight)
+        opset, registry = self._operator_set(data.feature_names)
+        rng = as_generator(self.random_state)
+        evaluator = Evaluator(
+            data, self.loss, fitter=self.fitter, n_jobs=self.n_jobs, backend=self.parallel_backend
+        )
+        seeds: list[Expr] = []
+        if self.warm_start and getattr(self, "result_", None) is not None:
+            if tuple(self.feature_names_in_) == data.feature_names:
+                seeds = [e.expr.with_opset(opset) for e in self.result_.front]
+        problem = Problem(
+            data, opset, evaluator, max_size=self.max_size, max_depth=self.max_depth,
+            selection=self.model_selection,  # type: ignore[arg-type]
+            seeds=seeds,
+        )
+        searcher = make_searcher(self.searcher)
+        callbacks = list(self.callbacks)
+        if self.verbose:
+            from srkit.callbacks import ProgressPrinter
+
+            callbacks.append(ProgressPrinter())
+        result = searcher.search(problem, budget=budget, rng=rng, callbacks=callbacks)
+        if result.best is None:
+            raise RuntimeError(
+                "the search found no formula with a finite loss; check that y can be produced from X "
+                "with the chosen operators, or give a larger budget"
+            )
+        self._set_result(result, data.feature_names, registry)
+        return self
+
+    def _set_result(self, result: SearchResult, feature_names: Sequence[str], registry: OperatorRegistry) -> None:
+        self.result_ = result
+        self.best_: ParetoEntry = result.best  # type: ignore[assignment]
+        self.feature_names_in_ = np.array(feature_names, dtype=object)
+        self.n_features_in_ = len(feature_names)
+        self._registry = registry
+
+    # ------------------------------------------------------------------ results
+    def _check_fitted(self) -> None:
+        if getattr(self, "result_", None) is None:
+            raise RuntimeError("this SymbolicRegressor is not fitted yet; call fit(X, y) first")
+
+    @property
+    def pareto_front_(self) -> list[dict[str, Any]]:
+        """The Pareto front as records: complexity, loss, score, equation, size, and
+        ``selected`` for the chosen one (``pandas.DataFrame(model.pareto_front_)``)."""
+        self._check_fitted()
+        records = self.result_.front.to_records()
+        for rec, entry in zip(records, self.result_.front.entries()):
+            rec["selected"] = entry.expr == self.best_.expr
+        return records
+
+    @property
+    def expr_(self) -> Expr:
+        self._check_fitted()
+        return self.best_.expr
+
+    def _entry(self, index: int | None) -> ParetoEntry:
+        self._check_fitted()
+        if index is None:
+            return self.best_
+        entries = self.result_.front.entries()
+        if not -len(entries) <= index < len(entries):
+            raise IndexError(f"the Pareto front has {len(entries)} entries; index {index} is out of range")
+        return entries[index]
+
+    def _as_matrix(self, X: Any) -> NDArray[np.float64]:
+        self._check_fitted()
+        if hasattr(X, "columns"):
+            missing = [c for c in self.feature_names_in_ if c not in set(map(str, X.columns))]
+            if missing:
+                raise ValueError(f"X lacks the feature columns {missing} seen in fit")
+            X = X[[c for c in self.feature_names_in_]].to_numpy()
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X must have shape (n_samples, {self.n_features_in_}) like the data seen in fit, got {X.shape}"
+            )
+        return X
+
+    def predict(self, X: Any, index: int | None = None) -> NDArray[np.float64]:
+        """Predictions of the chosen formula (or front entry ``index``) on ``X``."""
+        X = self._as_matrix(X)
+        expr = self._entry(index).expr
+        columns = [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])]
+        from srkit.fitness.interpreter import interpret
+
+        return interpret(expr, columns, X.shape[0])
+
+    def score(self, X: Any, y: Any) -> float:
+        """R^2 of the chosen formula on ``(X, y)``."""
+        return r2_score(np.asarray(y, dtype=np.float64), self.predict(X))
+
+    def sympy(self, index: int | None = None, *, precision: int | None = None) -> Any:
+        """The formula as a sympy expression."""
+        return self._entry(index).expr.to_sympy(precision=precision)
+
+    def latex(self, index: int | None = None, precision: int = 4) -> str:
+        """The formula in LaTeX."""
+        return self._entry(index).expr.latex(precision)
+
+    def torch(self, index: int | None = None) -> Any:
+        """The formula as a ``torch.nn.Module`` with trainable coefficients."""
+        from srkit.export.torch import to_torch
+
+        return to_torch(self._entry(index).expr)
+
+    def __str__(self) -> str:
+        if getattr(self, "result_", None) is None:
+            return repr(self)
+        return str(self.best_.expr)
+
+    # ------------------------------------------------------------------ persistence
+    def to_dict(self) -> dict[str, Any]:
+        self._check_fitted()
+        opset = self.best_.expr.opset
+        entries = self.result_.front.entries()
+        return {
+            "format": "srkit.SymbolicRegressor",
+            "format_version": _FORMAT_VERSION,
+            "feature_names": list(self.feature_names_in_),
+            "operators": [op.name for op in opset.operators],
+            "model_selection": self.model_selection,
+            "loss_floor": self.result_.front.loss_floor,
+            "selected": next(i for i, e in enumerate(entries) if e.expr == self.best_.expr),
+            "front": [
+                {"equation": str(e.expr), "loss": e.loss, "complexity": e.complexity} for e in entries
+            ],
+            "search": {
+                "searcher": self.result_.searcher, "n_evals": self.result_.n_evals,
+                "iterations": self.result_.iterations, "wall_time": self.result_.wall_time,
+                "seed": self.result_.seed, "stopped_by": self.result_.stopped_by,
+                "config": _jsonable(self.result_.config),
+            },
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model (front, choice, settings) as JSON."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2, allow_nan=True))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
+
+
+def load(path: str | Path, *, registry: OperatorRegistry | None = None) -> SymbolicRegressor:
+    """Load a model saved with :meth:`SymbolicRegressor.save`.
+
+    Pass ``registry`` when the model used operators of your own.
+    """
+    data = json.loads(Path(path).read_text())
+    if data.get("format") != "srkit.SymbolicRegressor":
+        raise ValueError(f"{path} is not a saved srkit.SymbolicRegressor")
+    registry = registry or default_registry()
+    opset = registry.operator_set(data["operators"], data["feature_names"])
+    front = ParetoFront(loss_floor=data.get("loss_floor", 0.0))
+    for rec in data["front"]:
+        front.update(parse(rec["equation"], opset), rec["loss"], rec["complexity"])
+    entries = front.entries()
+    model = SymbolicRegressor(model_selection=data.get("model_selection", "best"))
+    search = data.get("search", {})
+    result = SearchResult(
+        front=front, best=entries[data["selected"]], n_evals=search.get("n_evals", 0),
+        iterations=search.get("iterations", 0), wall_time=search.get("wall_time", 0.0),
+        seed=search.get("seed"), searcher=search.get("searcher", ""), config=search.get("config", {}),
+        history=[], stopped_by=search.get("stopped_by", ""),
+    )
+    model._set_result(result, data["feature_names"], registry)
+    return model

@@ -1,0 +1,225 @@
+"""The Evaluator: every score in srkit comes from here.
+
+It interprets expressions on the training data, turns non-finite predictions
+into ``loss = inf``, fits coefficients through its :class:`CoefficientFitter`,
+caches fitted results by skeleton, counts evaluations against a budget, and
+maps many candidates in parallel.  Searchers never evaluate on their own.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from srkit.core.data import Dataset
+from srkit.core.expr import Expr
+from srkit.fitness.coefficients import CoefficientFitter
+from srkit.fitness.interpreter import interpret
+from srkit.fitness.losses import Loss, get_loss, mse
+from srkit.fitness.parallel import parallel_map
+
+__all__ = ["Evaluator", "FitResult"]
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """An expression with fitted coefficients and its training loss."""
+
+    expr: Expr
+    loss: float
+
+
+class Evaluator:
+    """Score expressions on one dataset.
+
+    Parameters
+    ----------
+    dataset : the validated training data.
+    loss : a name from :data:`srkit.fitness.losses.LOSSES` or a callable
+        ``(y, y_pred, weights) -> float``.
+    fitter : coefficient fitter (default :class:`CoefficientFitter`).
+    max_evals : evaluation budget; each pass of the interpreter over the data counts one.
+    cache_size : fitted skeletons remembered.
+    n_jobs, backend : parallel map of :meth:`fit_many` through joblib ("loky",
+        "threading", or "dask" with a running ``distributed.Client``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from srkit.core.data import as_dataset
+    >>> from srkit.core.parse import parse
+    >>> X = np.linspace(0, 1, 20)[:, None]
+    >>> ev = Evaluator(as_dataset(X, 3 * X[:, 0] + 1))
+    >>> ev.loss(parse("3*x0 + 1"))
+    0.0
+    >>> ev.n_evals
+    1
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        loss: str | Loss = "mse",
+        *,
+        fitter: CoefficientFitter | None = None,
+        max_evals: int | None = None,
+        cache_size: int = 200_000,
+        n_jobs: int = 1,
+        backend: str = "loky",
+    ) -> None:
+        if max_evals is not None and max_evals < 0:
+            raise ValueError(f"max_evals must be >= 0 or None, got {max_evals}")
+        self.dataset = dataset
+        self.loss_fn = get_loss(loss)
+        self.fitter = fitter if fitter is not None else CoefficientFitter()
+        self.max_evals = max_evals
+        self.cache_size = cache_size
+        self.n_jobs = n_jobs
+        self.backend = backend
+        self.n_evals = 0
+        self.cache_hits = 0
+        self._cache: OrderedDict[bytes, tuple[Array, float]] = OrderedDict()
+        self._columns = dataset.columns
+        self._n = dataset.n_samples
+        self._sqrt_w = None if dataset.weights is None else np.sqrt(dataset.weights / dataset.weights.mean())
+        y = dataset.y
+        # Losses below this are round-off: exact fits are all equally exact.
+        self.loss_floor = float(max(np.mean(y * y), 1e-300) * 1e-24) if self.loss_fn is mse else 0.0
+
+    # ------------------------------------------------------------------ budget
+    @property
+    def exhausted(self) -> bool:
+        """True once the evaluation budget is spent."""
+        return self.max_evals is not None and self.n_evals >= self.max_evals
+
+    @property
+    def evals_left(self) -> float:
+        return math.inf if self.max_evals is None else max(0, self.max_evals - self.n_evals)
+
+    # ------------------------------------------------------------------ evaluation
+    def predict(self, expr: Expr, X: Any) -> Array:
+        """Values of ``expr`` on new inputs ``X`` of shape (n_samples, n_features); not counted."""
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != len(expr.opset.variables):
+            raise ValueError(
+                f"X must have shape (n_samples, {len(expr.opset.variables)}), got {X.shape}"
+            )
+        columns = [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])]
+        return interpret(expr, columns, X.shape[0])
+
+    def evaluate(self, expr: Expr, coefs: Array | None = None) -> tuple[Array, bool]:
+        """Values on the training data and whether all are finite; counts one evaluation."""
+        self.n_evals += 1
+        values = interpret(expr, self._columns, self._n, coefs)
+        return values, bool(np.isfinite(values).all())
+
+    def _loss_of_values(self, values: Array) -> float:
+        if not np.isfinite(values).all():
+            return math.inf
+        loss = self.loss_fn(self.dataset.y, values, self.dataset.weights)
+        return loss if math.isfinite(loss) else math.inf
+
+    def loss(self, expr: Expr) -> float:
+        """Training loss of ``expr`` with its coefficients as they are."""
+        values, _ = self.evaluate(expr)
+        return self._loss_of_values(values)
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, expr: Expr) -> tuple[Expr, float]:
+        """Fit the coefficients of ``expr``; cached by skeleton.  Returns (expr, loss)."""
+        hit = self._cache.get(expr.skeleton)
+        if hit is not None:
+            self.cache_hits += 1
+            self._cache.move_to_end(expr.skeleton)
+            return expr.with_coefs(hit[0]), hit[1]
+        coefs, loss, used = _fit_one(self, expr)
+        self.n_evals += used
+        self._remember(expr.skeleton, coefs, loss)
+        return expr.with_coefs(coefs), loss
+
+    def is_cached(self, expr: Expr) -> bool:
+        """Whether the skeleton of ``expr`` has been fitted already."""
+        return expr.skeleton in self._cache
+
+    def cached_fit(self, expr: Expr) -> tuple[Expr, float] | None:
+        """The fitted result for this skeleton if known (free), else None."""
+        hit = self._cache.get(expr.skeleton)
+        if hit is None:
+            return None
+        self.cache_hits += 1
+        return expr.with_coefs(hit[0]), hit[1]
+
+    def fit_many(self, exprs: Sequence[Expr]) -> list[tuple[Expr, float]]:
+        """Fit many expressions, in parallel when ``n_jobs > 1``; same results as serial."""
+        todo: dict[bytes, Expr] = {}
+        for e in exprs:
+            if e.skeleton not in self._cache and e.skeleton not in todo:
+                todo[e.skeleton] = e
+        if todo:
+            pending = list(todo.values())
+            results = parallel_map(
+                _fit_chunk, pending, state=self._worker_state(), n_jobs=self.n_jobs, backend=self.backend
+            )
+            for e, (coefs, loss, used) in zip(pending, results):
+                self.n_evals += used
+                self._remember(e.skeleton, coefs, loss)
+        out = []
+        for e in exprs:
+            coefs, loss = self._cache[e.skeleton] if e.skeleton in self._cache else self._refit(e)
+            out.append((e.with_coefs(coefs), loss))
+        self.cache_hits += len(exprs) - len(todo)
+        return out
+
+    def _refit(self, expr: Expr) -> tuple[Array, float]:
+        # only when the cache is smaller than one batch
+        fitted, loss = self.fit(expr)
+        return fitted.coefs, loss
+
+    def _remember(self, key: bytes, coefs: Array, loss: float) -> None:
+        self._cache[key] = (coefs, loss)
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+
+    def _worker_state(self) -> Evaluator:
+        """A cache-free copy to ship to parallel workers."""
+        clone = object.__new__(Evaluator)
+        clone.__dict__.update(self.__dict__)
+        clone._cache = OrderedDict()
+        clone.max_evals = None
+        return clone
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_cache"] = OrderedDict()
+        return state
+
+
+def _fit_one(ev: Evaluator, expr: Expr) -> tuple[Array, float, int]:
+    """Fit one expression on ``ev``'s data; returns coefs, loss and evaluations used."""
+    y = ev.dataset.y
+    sqrt_w = ev._sqrt_w
+    count = [0]
+
+    def residual(c: Array) -> Array:
+        count[0] += 1
+        r = interpret(expr, ev._columns, ev._n, c) - y
+        return r if sqrt_w is None else r * sqrt_w
+
+    def loss_of(c: Array) -> float:
+        count[0] += 1
+        return ev._loss_of_values(interpret(expr, ev._columns, ev._n, c))
+
+    with np.errstate(all="ignore"):
+        coefs, loss = ev.fitter.fit(expr, residual, loss_of)
+    return coefs, loss, count[0]
+
+
+def _fit_chunk(ev: Evaluator, exprs: Sequence[Expr]) -> list[tuple[Array, float, int]]:
+    return [_fit_one(ev, e) for e in exprs]

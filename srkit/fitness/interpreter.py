@@ -1,0 +1,147 @@
+"""The vectorised interpreter: evaluate an Expr's prefix arrays on data columns.
+
+It walks the prefix arrays right to left with a value stack, calling each
+operator's numpy form once on whole columns.  Coefficients and named constants
+stay Python floats until they meet a column (numpy broadcasts), so a
+coefficient-only subtree costs no array work.  Temporaries the interpreter owns
+are overwritten in place (``out=``), which keeps large data sets from paying an
+allocation per node.
+
+This is the only place in srkit that computes the value of an expression.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from srkit.core.expr import Expr
+from srkit.core.operators import COEF, VAR, OperatorSet
+
+__all__ = ["interpret", "OpTable", "op_table"]
+
+Array = NDArray[np.float64]
+
+
+class OpTable:
+    """Per-operator-set lookup: numpy function, arity and in-place ability by code."""
+
+    __slots__ = ("fns", "arity", "ufunc", "const")
+
+    def __init__(self, opset: OperatorSet) -> None:
+        self.fns: list[Callable[..., Any] | None] = [None, None]
+        self.arity: list[int] = [0, 0]
+        self.ufunc: list[bool] = [False, False]
+        self.const: list[float] = [0.0, 0.0]
+        for op in opset.operators:
+            self.arity.append(op.arity)
+            if op.arity == 0:
+                self.fns.append(None)
+                self.ufunc.append(False)
+                self.const.append(op.value)
+            else:
+                self.fns.append(op.numpy)
+                self.ufunc.append(isinstance(op.numpy, np.ufunc) and op.numpy.nout == 1)
+                self.const.append(0.0)
+
+
+_TABLES: dict[int, tuple[OperatorSet, OpTable]] = {}
+
+
+def op_table(opset: OperatorSet) -> OpTable:
+    """The (memoised) lookup table of ``opset``."""
+    hit = _TABLES.get(id(opset))
+    if hit is not None and hit[0] is opset:
+        return hit[1]
+    table = OpTable(opset)
+    if len(_TABLES) > 256:
+        _TABLES.clear()
+    _TABLES[id(opset)] = (opset, table)
+    return table
+
+
+def interpret(
+    expr: Expr,
+    columns: Sequence[Array],
+    n: int,
+    coefs: Array | None = None,
+) -> Array:
+    """Values of ``expr`` on the data ``columns`` (each of length ``n``).
+
+    ``coefs`` overrides the expression's own coefficient vector (used by the
+    coefficient fitter).  Off-domain points come out as nan/inf; the caller
+    decides what that means.  Always returns a fresh float64 array of length n.
+
+    Examples
+    --------
+    >>> from srkit.core.parse import parse
+    >>> e = parse("2*x0 + sin(x1)")
+    >>> interpret(e, [np.array([1.0, 2.0]), np.array([0.0, 0.0])], 2).tolist()
+    [2.0, 4.0]
+    """
+    table = op_table(expr.opset)
+    fns, arity, ufunc, const = table.fns, table.arity, table.ufunc, table.const
+    values = expr.coefs if coefs is None else coefs
+    codes = expr.codes.tolist()
+    args = expr.args.tolist()
+    stack: list[Any] = []
+    owned: list[bool] = []  # whether the array on the stack is our temporary
+    with np.errstate(all="ignore"):
+        for i in range(len(codes) - 1, -1, -1):
+            c = codes[i]
+            if c == VAR:
+                stack.append(columns[args[i]])
+                owned.append(False)
+            elif c == COEF:
+                stack.append(float(values[args[i]]))
+                owned.append(False)
+            else:
+                a = arity[c]
+                fn = fns[c]
+                if a == 0:
+                    stack.append(const[c])
+                    owned.append(False)
+                elif a == 1:
+                    x = stack[-1]
+                    if owned[-1] and ufunc[c]:
+                        fn(x, out=x)  # type: ignore[misc]
+                    else:
+                        stack[-1] = _as_value(fn(x))  # type: ignore[misc]
+                        owned[-1] = _is_fresh(stack[-1], x)
+                else:
+                    left = stack.pop()
+                    left_owned = owned.pop()
+                    right = stack[-1]
+                    if ufunc[c] and left_owned:
+                        fn(left, right, out=left)  # type: ignore[misc]
+                        stack[-1] = left
+                        owned[-1] = True
+                    elif ufunc[c] and owned[-1]:
+                        fn(left, right, out=right)  # type: ignore[misc]
+                    else:
+                        stack[-1] = _as_value(fn(left, right))  # type: ignore[misc]
+                        owned[-1] = _is_fresh(stack[-1], left, right)
+    out = stack[0]
+    if not owned[0]:
+        out = np.array(np.broadcast_to(np.asarray(out, dtype=np.float64), (n,)), dtype=np.float64)
+    return out  # type: ignore[no-any-return]
+
+
+def _is_fresh(result: Any, *inputs: Any) -> bool:
+    """True when ``result`` is a new array we may overwrite (not an input or a view)."""
+    return (
+        isinstance(result, np.ndarray)
+        and result.base is None
+        and all(result is not x for x in inputs)
+    )
+
+
+def _as_value(v: Any) -> Any:
+    """Keep scalars as Python floats, arrays as float64 arrays."""
+    if isinstance(v, np.ndarray):
+        if v.ndim == 0:
+            return float(v)
+        return v if v.dtype == np.float64 else v.astype(np.float64)
+    return float(v)

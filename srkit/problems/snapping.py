@@ -1,0 +1,78 @@
+"""Constant handling for the recovery rules: snapping floats to small rationals, exact and
+15-digit-float views of constants, and SRBench's 6-decimal rounding."""
+
+from __future__ import annotations
+
+import math
+
+import sympy
+
+SNAP_MAX_DENOMINATOR = 10
+SNAP_TOL = 1e-6
+SRBENCH_DECIMALS = 6
+
+
+def snap_value(
+    c: float, max_denominator: int = SNAP_MAX_DENOMINATOR, tol: float = SNAP_TOL
+) -> sympy.Rational | None:
+    """The rational ``p/q`` (smallest ``q <= max_denominator``) within
+    ``tol * max(1, |c|)`` of ``c``, or None.
+
+    Examples
+    --------
+    >>> snap_value(0.4999999), snap_value(3e-9), snap_value(3.39)
+    (1/2, 0, None)
+    """
+    c = float(c)
+    if not math.isfinite(c):
+        return None
+    bound = tol * max(1.0, abs(c))
+    for q in range(1, max_denominator + 1):
+        p = round(c * q)
+        if abs(c - p / q) <= bound:
+            return sympy.Rational(p, q)
+    return None
+
+
+def snap_constants(
+    expr: sympy.Expr, max_denominator: int = SNAP_MAX_DENOMINATOR, tol: float = SNAP_TOL
+) -> sympy.Expr:
+    """Replace each float of ``expr`` by a nearby small rational (see :func:`snap_value`).
+
+    Examples
+    --------
+    >>> x = sympy.Symbol("x")
+    >>> snap_constants(sympy.Float(2.0000001) * x**sympy.Float(0.4999999) + sympy.Float(3e-9))
+    2*sqrt(x)
+    """
+    repl = {}
+    for f in expr.atoms(sympy.Float):
+        r = snap_value(float(f), max_denominator, tol)
+        if r is not None:
+            repl[f] = r
+    return expr.xreplace(repl) if repl else expr
+
+
+def exact_floats(expr: sympy.Expr) -> sympy.Expr:
+    """Floats -> their exact binary value as a Rational (3.39 != 339/100)."""
+    repl = {f: sympy.Rational(f) for f in expr.atoms(sympy.Float)}
+    return expr.xreplace(repl) if repl else expr
+
+
+def float_constants(expr: sympy.Basic) -> sympy.Basic:
+    """Constants -> 15-digit floats; integers and p/q with q <= 10 stay exact (as a
+    snapped found expression would have them, so ``sqrt(x)`` stays ``x**(1/2)``)."""
+    if expr.is_number:
+        if expr.is_Rational and expr.q <= SNAP_MAX_DENOMINATOR:
+            return expr
+        value = expr.evalf(15)
+        return value if value.is_Float else expr
+    if not expr.args:
+        return expr
+    return expr.func(*(float_constants(a) for a in expr.args))
+
+
+def round_floats(expr: sympy.Expr) -> sympy.Expr:
+    """SRBench's ``round_floats``: every float rounded to 6 decimals."""
+    repl = {f: round(f, SRBENCH_DECIMALS) for f in expr.atoms(sympy.Float)}
+    return expr.xreplace(repl) if repl else expr

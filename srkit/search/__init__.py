@@ -1,0 +1,30 @@
+"""Searchers: one explicit table, one protocol (see srkit.search.base)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from srkit.core.operators import suggest
+from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, Searcher
+from srkit.search.gp import GPConfig, GPSearcher
+
+__all__ = [
+    "Budget", "Callback", "Problem", "SearchResult", "SearchState", "Searcher",
+    "GPConfig", "GPSearcher", "SEARCHERS", "make_searcher",
+]
+
+#: Every searcher srkit ships, by name.
+SEARCHERS: dict[str, type[Any]] = {"gp": GPSearcher}
+
+
+def make_searcher(searcher: str | Any, **options: Any) -> Any:
+    """A searcher object from a name (``"gp"``) or an object passed through."""
+    if isinstance(searcher, str):
+        if searcher not in SEARCHERS:
+            raise ValueError(
+                f"unknown searcher {searcher!r}.{suggest(searcher, SEARCHERS)} Available: {', '.join(SEARCHERS)}"
+            )
+        return SEARCHERS[searcher](**options)
+    if not hasattr(searcher, "search"):
+        raise TypeError(f"searcher must be a name or an object with a search() method, got {searcher!r}")
+    return searcher

@@ -1,0 +1,223 @@
+"""What every searcher shares: Problem, Budget, Callback, SearchState, SearchResult.
+
+A searcher sees only a :class:`Problem` (data, operators, evaluator, limits),
+runs until its :class:`Budget` is spent or a callback says stop, pushes every
+scored candidate into one :class:`~srkit.core.pareto.ParetoFront`, and returns
+a :class:`SearchResult`.  Ctrl-C ends the search early and still returns the
+best found so far.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass, field, is_dataclass
+from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
+
+import numpy as np
+
+from srkit.core.data import Dataset
+from srkit.core.expr import Expr
+from srkit.core.operators import OperatorSet
+from srkit.core.pareto import ParetoEntry, ParetoFront, Selection
+from srkit.fitness.evaluator import Evaluator
+
+__all__ = [
+    "Budget",
+    "Callback",
+    "Problem",
+    "SearchResult",
+    "SearchState",
+    "Searcher",
+    "run_search",
+]
+
+
+@dataclass(frozen=True)
+class Budget:
+    """When to stop: wall-clock seconds, evaluations and/or iterations (any that is set).
+
+    Examples
+    --------
+    >>> Budget(time=60).time
+    60
+    """
+
+    time: float | None = None
+    evals: int | None = None
+    iterations: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("time", "evals", "iterations"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, (int, float)) or value < 0 or math.isnan(value)):
+                raise ValueError(
+                    f"budget {name} must be a non-negative number or None, got {value!r}"
+                )
+        if self.time is None and self.evals is None and self.iterations is None:
+            raise ValueError("a budget needs at least one of time, evals or iterations")
+
+
+@dataclass
+class Problem:
+    """Everything a searcher needs: data, operators, the evaluator and size limits."""
+
+    dataset: Dataset
+    opset: OperatorSet
+    evaluator: Evaluator
+    max_size: int = 30
+    max_depth: int = 10
+    selection: Selection = "best"
+    #: expressions to start from (user guesses, or another searcher's front)
+    seeds: Sequence[Expr] = ()
+
+    def new_front(self) -> ParetoFront:
+        return ParetoFront(loss_floor=self.evaluator.loss_floor)
+
+
+class Callback:
+    """Hooks into a running search; ``on_iteration_end`` may return True to stop."""
+
+    def on_search_begin(self, state: SearchState) -> None:  # noqa: D401 - hook
+        """Called once before the first iteration."""
+
+    def on_iteration_end(self, state: SearchState) -> bool | None:
+        """Called after each iteration; return True to stop the search."""
+        return None
+
+    def on_search_end(self, state: SearchState) -> None:
+        """Called once after the last iteration (also after Ctrl-C)."""
+
+
+@dataclass
+class SearchState:
+    """The live state a searcher shares with its callbacks."""
+
+    problem: Problem
+    budget: Budget
+    front: ParetoFront
+    callbacks: Sequence[Callback] = ()
+    iteration: int = 0
+    start: float = field(default_factory=time.perf_counter)
+    history: list[dict[str, Any]] = field(default_factory=list)
+    stopped_by: str = ""
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    @property
+    def n_evals(self) -> int:
+        return self.problem.evaluator.n_evals
+
+    def offer(self, expr: Expr, loss: float) -> bool:
+        """Put a scored candidate on the front."""
+        return self.front.update(expr, loss)
+
+    def out_of_budget(self) -> bool:
+        b = self.budget
+        if b.time is not None and self.elapsed >= b.time:
+            self.stopped_by = self.stopped_by or "time"
+        elif b.evals is not None and self.n_evals >= b.evals:
+            self.stopped_by = self.stopped_by or "evals"
+        elif b.iterations is not None and self.iteration >= b.iterations:
+            self.stopped_by = self.stopped_by or "iterations"
+        return bool(self.stopped_by)
+
+    def end_iteration(self, **info: Any) -> bool:
+        """Record one iteration, run callbacks; True when the search should stop."""
+        self.iteration += 1
+        best = self.front.min_loss
+        self.history.append(
+            {"iteration": self.iteration, "time": round(self.elapsed, 4), "n_evals": self.n_evals,
+             "best_loss": best, "front_size": len(self.front), **info}
+        )
+        for cb in self.callbacks:
+            if cb.on_iteration_end(self):
+                self.stopped_by = self.stopped_by or "callback"
+        return self.out_of_budget()
+
+
+@dataclass
+class SearchResult:
+    """What a search returns: the front, the chosen entry and how it got there."""
+
+    front: ParetoFront
+    best: ParetoEntry | None
+    n_evals: int
+    iterations: int
+    wall_time: float
+    seed: int | None
+    searcher: str
+    config: dict[str, Any]
+    history: list[dict[str, Any]]
+    stopped_by: str = ""
+
+    @property
+    def interrupted(self) -> bool:
+        return self.stopped_by == "interrupt"
+
+    def to_records(self, precision: int | None = None) -> list[dict[str, Any]]:
+        """The front as plain dicts (``pandas.DataFrame(result.to_records())`` works)."""
+        return self.front.to_records(precision)
+
+
+@runtime_checkable
+class Searcher(Protocol):
+    """The one protocol every searcher implements."""
+
+    name: ClassVar[str]
+    config: Any
+
+    def search(
+        self,
+        problem: Problem,
+        *,
+        budget: Budget,
+        rng: np.random.Generator,
+        callbacks: Sequence[Callback] = (),
+    ) -> SearchResult: ...
+
+
+def config_dict(config: Any) -> dict[str, Any]:
+    return asdict(config) if is_dataclass(config) and not isinstance(config, type) else dict(vars(config))
+
+
+def run_search(
+    searcher: Any,
+    problem: Problem,
+    budget: Budget,
+    callbacks: Sequence[Callback],
+    loop: Any,
+    seed: int | None = None,
+) -> SearchResult:
+    """Run ``loop(state)`` with the shared bookkeeping: callbacks, Ctrl-C, result.
+
+    Searchers call this from ``search``; ``loop`` mutates ``state`` (offering
+    candidates to ``state.front``) and returns when ``state.end_iteration()``
+    says stop.  A KeyboardInterrupt inside ``loop`` ends the search and keeps
+    the front found so far.
+    """
+    state = SearchState(problem=problem, budget=budget, front=problem.new_front(), callbacks=callbacks)
+    for cb in callbacks:
+        cb.on_search_begin(state)
+    try:
+        loop(state)
+    except KeyboardInterrupt:
+        state.stopped_by = "interrupt"
+    finally:
+        for cb in callbacks:
+            cb.on_search_end(state)
+    best = state.front.select(problem.selection) if state.front else None
+    return SearchResult(
+        front=state.front,
+        best=best,
+        n_evals=problem.evaluator.n_evals,
+        iterations=state.iteration,
+        wall_time=state.elapsed,
+        seed=seed,
+        searcher=searcher.name,
+        config=config_dict(searcher.config),
+        history=state.history,
+        stopped_by=state.stopped_by,
+    )

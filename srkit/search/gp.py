@@ -1,0 +1,391 @@
+"""Genetic programming on DEAP, working on srkit's shared core.
+
+DEAP supplies the genotype (``PrimitiveTree``), ramped half-and-half
+initialisation, one-point subtree crossover, the uniform/node-replacement/
+shrink/insert mutations and tournament selection.  srkit supplies everything
+that scores: trees are turned into :class:`~srkit.core.expr.Expr` and fitted and
+scored by the problem's Evaluator (coefficients by Levenberg-Marquardt, cached
+by skeleton).  Fitted coefficients are written back into the trees, so children
+inherit them.  Elitism goes through the ParetoFront.
+
+DEAP draws from Python's global ``random``; the searcher seeds it from the
+``numpy.random.Generator`` it is given and restores the previous state when it
+returns, so nothing global is left behind and the same seed gives the same
+result.  DEAP's ``creator`` is never used.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+
+from srkit.core.expr import Expr
+from srkit.core.operators import COEF, VAR, OperatorSet
+from srkit.core.simplify import fold_constants
+from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, run_search
+
+__all__ = ["GPConfig", "GPSearcher"]
+
+MUTATIONS = ("subtree", "point", "hoist", "shrink", "insert")
+
+
+@dataclass(frozen=True)
+class GPConfig:
+    """Hyper-parameters of :class:`GPSearcher`.
+
+    Parameters
+    ----------
+    population_size : individuals over all islands.
+    n_islands : independent sub-populations with ring migration.
+    tournament_size : competitors per tournament.
+    p_crossover : probability that a pair of children is crossed over.
+    p_mutation : probability that a child is mutated (one mutation, drawn by weight).
+    mutation_weights : relative weights of subtree, point, hoist, shrink and insert mutation.
+    init_min_depth, init_max_depth : depth range (in edges) of ramped half-and-half.
+    parsimony : selection fitness is ``nmse * exp(parsimony * complexity)``; exact
+        fits always beat approximate ones, and among equals the simpler wins.
+    n_elites : front members copied into each island every generation.
+    migration_interval, migration_size : ring migration between islands.
+    fit_coefficients : fit coefficients (else keep inherited values).
+    fit_fraction : share of new skeletons whose coefficients are fitted each generation:
+        the best by loss with inherited coefficients, plus a few at random.
+    p_coefficient : share of fitted coefficients among the leaves that are drawn.
+    patience_after_exact : generations to keep simplifying once an exact fit is found.
+    """
+
+    population_size: int = 600
+    n_islands: int = 3
+    tournament_size: int = 5
+    p_crossover: float = 0.7
+    p_mutation: float = 0.4
+    mutation_weights: tuple[float, float, float, float, float] = (1.0, 1.0, 0.5, 0.5, 0.5)
+    init_min_depth: int = 1
+    init_max_depth: int = 4
+    parsimony: float = 0.02
+    n_elites: int = 4
+    migration_interval: int = 10
+    migration_size: int = 5
+    fit_coefficients: bool = True
+    fit_fraction: float = 0.1
+    p_coefficient: float = 0.1
+    patience_after_exact: int = 15
+
+    def __post_init__(self) -> None:
+        if self.population_size < 4 or self.n_islands < 1 or self.population_size < 2 * self.n_islands:
+            raise ValueError("population_size must be >= 4 and at least 2 per island")
+        if not 0 <= self.p_crossover <= 1 or not 0 <= self.p_mutation <= 1:
+            raise ValueError("p_crossover and p_mutation must be probabilities in [0, 1]")
+        if self.tournament_size < 1:
+            raise ValueError("tournament_size must be >= 1")
+        if len(self.mutation_weights) != len(MUTATIONS) or sum(self.mutation_weights) <= 0:
+            raise ValueError(f"mutation_weights needs {len(MUTATIONS)} non-negative weights: {MUTATIONS}")
+        if not 0 <= self.init_min_depth <= self.init_max_depth:
+            raise ValueError("need 0 <= init_min_depth <= init_max_depth")
+
+
+class _DeapKit:
+    """DEAP types and primitive set for one operator set, built per search (no globals)."""
+
+    def __init__(self, opset: OperatorSet, p_coefficient: float) -> None:
+        from deap import base, gp
+
+        self.gp = gp
+
+        class Fitness(base.Fitness):
+            weights = (-1.0,)
+
+        class Individual(gp.PrimitiveTree):
+            __slots__ = ("fitness", "expr", "loss")
+
+            def __init__(self, content: Any) -> None:
+                super().__init__(content)
+                self.fitness = Fitness()
+                self.expr: Expr | None = None
+                self.loss = math.inf
+
+        class CoefLeaf(gp.Terminal):
+            """A fitted-coefficient leaf carrying its own value."""
+
+            __slots__ = ()
+            # Class-level, so that DEAP's arity and type checks also pass for the
+            # class object it inserts before fresh_coefs() swaps in an instance.
+            arity = 0
+            ret = object
+
+            def __init__(self, value: float | None = None) -> None:
+                self.value = float(value) if value is not None else random.uniform(-2.0, 2.0)
+                self.name = "C"
+                self.conv_fct = repr
+
+            def format(self) -> str:
+                return repr(self.value)
+
+        self.Individual = Individual
+        self.CoefLeaf = CoefLeaf
+        pset = gp.PrimitiveSet("srkit", len(opset.variables))
+        pset.renameArguments(**{f"ARG{i}": name for i, name in enumerate(opset.variables)})
+        for op in opset.operators:
+            if op.arity > 0:
+                pset.addPrimitive(_noop, op.arity, name=op.name)
+            else:
+                pset.addTerminal(op.value, name=op.name)
+        # The coefficient leaf class goes straight into the terminal list, avoiding
+        # the module-global registration of addEphemeralConstant.  DEAP inserts the
+        # class object itself when it draws it; fresh_coefs() swaps in instances
+        # right after every generation or mutation step.
+        pset.terminals[object].append(CoefLeaf)
+        pset.terms_count += 1
+        # DEAP draws leaves uniformly: repeat the variables to set the coefficient share
+        copies = max(1, round((1 - p_coefficient) / (max(p_coefficient, 1e-9) * len(opset.variables))))
+        args = [t for t in pset.terminals[object] if isinstance(t, gp.Terminal)][: len(opset.variables)]
+        pset.terminals[object].extend(args * (copies - 1))
+        self.pset = pset
+        self.opset = opset
+        # Trees hold the primitive set's own node objects, so identity maps them.
+        self.to_code: dict[int, tuple[int, int]] = {}
+        self.from_code: dict[tuple[int, int], Any] = {}
+        for prim in pset.primitives[object]:
+            self._link(prim, opset.code(prim.name), 0)
+        variables = list({id(t): t for t in pset.terminals[object] if isinstance(t, gp.Terminal)}.values())
+        for i, term in enumerate(variables[: len(opset.variables)]):
+            self._link(term, VAR, i)  # arguments come first, in order
+        for term in variables[len(opset.variables):]:
+            self._link(term, opset.code(term.name), 0)
+
+    def _link(self, node: Any, code: int, arg: int) -> None:
+        self.to_code[id(node)] = (code, arg)
+        self.from_code[(code, arg)] = node
+
+    def to_expr(self, tree: Any) -> Expr:
+        codes, args, coefs = [], [], []
+        for node in tree:
+            if isinstance(node, self.CoefLeaf):
+                codes.append(COEF)
+                args.append(len(coefs))
+                coefs.append(node.value)
+            else:
+                c, a = self.to_code[id(node)]
+                codes.append(c)
+                args.append(a)
+        return Expr(codes, args, coefs, self.opset, validate=False)
+
+    def from_expr(self, expr: Expr) -> Any:
+        nodes = []
+        for _, code, arg in expr.nodes():
+            if code == COEF:
+                nodes.append(self.CoefLeaf(float(expr.coefs[arg])))
+            else:
+                nodes.append(self.from_code[(code, arg if code == VAR else 0)])
+        return self.Individual(nodes)
+
+    def set_coefs(self, ind: Any, coefs: np.ndarray) -> None:
+        k = 0
+        for i, node in enumerate(ind):
+            if isinstance(node, self.CoefLeaf):
+                list.__setitem__(ind, i, self.CoefLeaf(float(coefs[k])))
+                k += 1
+
+    def fresh_coefs(self, ind: Any) -> None:
+        """Replace the shared CoefLeaf class objects DEAP may insert by instances."""
+        for i, node in enumerate(ind):
+            if node is self.CoefLeaf:
+                list.__setitem__(ind, i, self.CoefLeaf())
+
+
+def _noop(*args: Any) -> None:  # DEAP needs a callable; srkit never compiles trees
+    return None
+
+
+class GPSearcher:
+    """Genetic programming searcher (see module docstring).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from srkit.core import as_dataset, default_registry
+    >>> from srkit.fitness import Evaluator
+    >>> from srkit.search.base import Budget, Problem
+    >>> X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
+    >>> data = as_dataset(X, X[:, 0] ** 2 + X[:, 0])
+    >>> ops = default_registry().operator_set(["add", "mul"], data.feature_names)
+    >>> problem = Problem(data, ops, Evaluator(data))
+    >>> result = GPSearcher().search(problem, budget=Budget(iterations=20), rng=np.random.default_rng(0))
+    >>> result.best.loss < 1e-20
+    True
+    """
+
+    name: ClassVar[str] = "gp"
+
+    def __init__(self, config: GPConfig | None = None, **overrides: Any) -> None:
+        base = config or GPConfig()
+        if overrides:
+            from dataclasses import replace
+
+            base = replace(base, **overrides)
+        self.config = base
+
+    def search(
+        self,
+        problem: Problem,
+        *,
+        budget: Budget,
+        rng: np.random.Generator,
+        callbacks: Sequence[Callback] = (),
+    ) -> SearchResult:
+        seed = int(rng.integers(2**63 - 1))
+        saved = random.getstate()
+        random.seed(seed)
+        try:
+            return run_search(self, problem, budget, callbacks, lambda s: self._loop(s), seed)
+        finally:
+            random.setstate(saved)
+
+    # ------------------------------------------------------------------ the loop
+    def _loop(self, state: SearchState) -> None:
+        cfg, problem = self.config, state.problem
+        kit = _DeapKit(problem.opset, cfg.p_coefficient)
+        var = float(np.var(problem.dataset.y)) or 1.0
+        islands = self._initial_islands(kit, problem)
+        self._score(kit, state, [ind for isl in islands for ind in isl], var)
+        exact_since: int | None = None
+        while not state.out_of_budget():
+            children = [self._offspring(kit, problem, isl) for isl in islands]
+            self._score(kit, state, [c for kids in children for c in kids], var)
+            islands = [self._survivors(kit, state, kids) for kids in children]
+            if len(islands) > 1 and (state.iteration + 1) % cfg.migration_interval == 0:
+                self._migrate(islands)
+            if state.front.min_loss <= problem.evaluator.loss_floor:
+                exact_since = state.iteration if exact_since is None else exact_since
+            stop = state.end_iteration(exact=exact_since is not None)
+            if exact_since is not None and state.iteration - exact_since >= cfg.patience_after_exact:
+                state.stopped_by = state.stopped_by or "exact"
+                stop = True
+            if stop:
+                break
+
+    def _initial_islands(self, kit: _DeapKit, problem: Problem) -> list[list[Any]]:
+        cfg = self.config
+        size = cfg.population_size // cfg.n_islands
+        gp = kit.gp
+        islands = []
+        seeds = [kit.from_expr(e.with_opset(problem.opset)) for e in problem.seeds]
+        for k in range(cfg.n_islands):
+            pop = [s for s in seeds[k::cfg.n_islands]][:size]
+            while len(pop) < size:
+                tree = kit.Individual(gp.genHalfAndHalf(kit.pset, cfg.init_min_depth, cfg.init_max_depth))
+                kit.fresh_coefs(tree)
+                if len(tree) <= problem.max_size and tree.height < problem.max_depth:
+                    pop.append(tree)
+            islands.append(pop)
+        return islands
+
+    def _offspring(self, kit: _DeapKit, problem: Problem, pop: list[Any]) -> list[Any]:
+        from deap import tools
+
+        cfg, gp = self.config, kit.gp
+        parents = tools.selTournament(pop, len(pop), tournsize=cfg.tournament_size)
+        kids = [kit.Individual(p[:]) for p in parents]
+        for kid, parent in zip(kids, parents):
+            kid.fitness.values = parent.fitness.values
+            kid.expr, kid.loss = parent.expr, parent.loss
+        for i in range(1, len(kids), 2):
+            if random.random() < cfg.p_crossover:
+                a, b = kids[i - 1], kids[i]
+                gp.cxOnePoint(a, b)
+                a.expr = b.expr = None
+        for kid in kids:
+            if random.random() < cfg.p_mutation:
+                self._mutate(kit, problem, kid)
+                kid.expr = None
+        for i, kid in enumerate(kids):
+            if kid.expr is None:
+                kit.fresh_coefs(kid)
+                if len(kid) > problem.max_size or kid.height >= problem.max_depth:
+                    kids[i] = kit.Individual(parents[i][:])  # DEAP's staticLimit rule
+                    kids[i].fitness.values = parents[i].fitness.values
+                    kids[i].expr, kids[i].loss = parents[i].expr, parents[i].loss
+        return kids
+
+    def _mutate(self, kit: _DeapKit, problem: Problem, ind: Any) -> None:
+        gp, pset = kit.gp, kit.pset
+        kind = random.choices(MUTATIONS, weights=self.config.mutation_weights)[0]
+        if kind == "subtree":
+            gp.mutUniform(ind, expr=lambda pset, type_: gp.genFull(pset, 0, 2, type_), pset=pset)
+        elif kind == "point":
+            gp.mutNodeReplacement(ind, pset=pset)
+        elif kind == "shrink":
+            gp.mutShrink(ind)
+        elif kind == "insert":
+            gp.mutInsert(ind, pset=pset)
+        else:
+            _hoist(ind)
+
+    def _score(self, kit: _DeapKit, state: SearchState, inds: list[Any], var: float) -> None:
+        """Score new individuals: all with their current coefficients, the promising
+        ones (and any skeleton fitted before, which is free) with fitted coefficients."""
+        cfg = self.config
+        todo = [ind for ind in inds if ind.expr is None]
+        exprs = [fold_constants(kit.to_expr(ind)) for ind in todo]
+        evaluator = state.problem.evaluator
+        scored = [evaluator.cached_fit(e) or (e, evaluator.loss(e)) for e in exprs]
+        if cfg.fit_coefficients:
+            new = [k for k, e in enumerate(exprs) if e.n_coefs and not evaluator.is_cached(e)]
+            new.sort(key=lambda k: scored[k][1])
+            chosen = new[: max(1, math.ceil(cfg.fit_fraction * len(new)))] if new else []
+            chosen += [k for k in new[len(chosen):] if random.random() < cfg.fit_fraction / 4]
+            for k, fitted in zip(chosen, evaluator.fit_many([exprs[k] for k in chosen])):
+                if fitted[1] <= scored[k][1] or not math.isfinite(scored[k][1]):
+                    scored[k] = fitted
+        for ind, expr, (fitted, loss) in zip(todo, exprs, scored):
+            if fitted.size != len(ind):
+                list.__setitem__(ind, slice(None), kit.from_expr(fitted))
+            elif fitted.n_coefs:
+                kit.set_coefs(ind, fitted.coefs)
+            expr = fitted
+            ind.expr, ind.loss = expr, loss
+            ind.fitness.values = (self._fitness(expr, loss, var, state),)
+            state.offer(expr, loss)
+
+    def _fitness(self, expr: Expr, loss: float, var: float, state: SearchState) -> float:
+        if not math.isfinite(loss):
+            return math.inf
+        floor = state.problem.evaluator.loss_floor
+        return max(loss, floor, 1e-300) / var * math.exp(self.config.parsimony * expr.complexity)
+
+    def _survivors(self, kit: _DeapKit, state: SearchState, kids: list[Any]) -> list[Any]:
+        """Children replace parents; the worst make room for front members (elitism)."""
+        n = self.config.n_elites
+        if n <= 0 or not state.front:
+            return kids
+        entries = sorted(state.front.entries(), key=lambda e: e.loss)[:n]
+        kids.sort(key=lambda ind: ind.fitness.values[0])
+        var = float(np.var(state.problem.dataset.y)) or 1.0
+        for slot, entry in zip(range(len(kids) - 1, -1, -1), entries):
+            elite = kit.from_expr(entry.expr)
+            elite.expr, elite.loss = entry.expr, entry.loss
+            elite.fitness.values = (self._fitness(entry.expr, entry.loss, var, state),)
+            kids[slot] = elite
+        return kids
+
+    def _migrate(self, islands: list[list[Any]]) -> None:
+        k = self.config.migration_size
+        best = [sorted(isl, key=lambda ind: ind.fitness.values[0])[:k] for isl in islands]
+        for i, isl in enumerate(islands):
+            incoming = best[i - 1]
+            isl.sort(key=lambda ind: ind.fitness.values[0])
+            isl[len(isl) - len(incoming):] = incoming
+
+
+def _hoist(ind: Any) -> None:
+    """Hoist mutation: replace a random subtree by one of its own subtrees."""
+    if len(ind) < 3:
+        return
+    start = random.randrange(len(ind))
+    outer = ind.searchSubtree(start)
+    inner_start = random.randrange(outer.start, outer.stop)
+    inner = ind.searchSubtree(inner_start)
+    ind[outer] = ind[inner]

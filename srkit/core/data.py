@@ -13,7 +13,7 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Dataset", "as_dataset", "DataError"]
+__all__ = ["Dataset", "as_dataset", "DataError", "read_csv"]
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z_0-9]*$")
 
@@ -65,17 +65,26 @@ class Dataset:
         return Dataset(self.X[index], self.y[index], self.feature_names, w)
 
 
+def _is_numeric_dtype(dt: Any) -> bool:
+    """Whether a DataFrame column dtype holds numbers (numpy or pandas extension dtype)."""
+    try:
+        return bool(np.issubdtype(np.dtype(dt), np.number))
+    except TypeError:  # pandas extension dtypes (str, category, Int64, Float64) are not numpy dtypes
+        return getattr(dt, "kind", "O") in "iuf"
+
+
 def _to_float_matrix(X: Any, name: str) -> tuple[NDArray[np.float64], list[str] | None]:
     columns: list[str] | None = None
     if hasattr(X, "columns") and hasattr(X, "dtypes"):  # pandas DataFrame, without importing pandas
         columns = [str(c) for c in X.columns]
-        bad = [c for c, dt in zip(columns, X.dtypes) if not np.issubdtype(np.dtype(dt), np.number)]
+        bad = [c for c, dt in zip(columns, X.dtypes) if not _is_numeric_dtype(dt)]
         if bad:
             raise DataError(
                 f"{name} has non-numeric columns {bad}; convert them to numbers "
                 "(e.g. one-hot encode categories) or drop them"
             )
-        X = X.to_numpy()
+        # nullable columns (Int64, Float64) hold pd.NA: make it nan, which the finiteness check reports
+        X = X.to_numpy(dtype=np.float64, na_value=np.nan)
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -160,3 +169,57 @@ def as_dataset(
         if w.shape != ya.shape or not np.isfinite(w).all() or (w < 0).any() or w.sum() <= 0:
             raise DataError("weights must be finite, non-negative, one per sample, and not all zero")
     return Dataset(np.ascontiguousarray(Xa), np.ascontiguousarray(ya), tuple(names), w)
+
+
+def read_csv(path: str, target: str, features: Sequence[str] | None = None) -> Dataset:
+    """Read a CSV with a header row into a :class:`Dataset` (``target`` is y).
+
+    Every other column is a feature unless ``features`` names them.  A column
+    with a value that is not a number is reported by name, row and value.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> p = os.path.join(tempfile.mkdtemp(), "d.csv")
+    >>> _ = open(p, "w").write("a,b,y\\n1,2,3\\n2,3,5\\n")
+    >>> read_csv(p, "y").feature_names
+    ('a', 'b')
+    """
+    import csv
+
+    try:
+        handle = open(path, newline="")
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+    with handle:
+        rows = list(csv.reader(handle))
+    if not rows:
+        raise DataError(f"{path} is empty; expected a header row and data rows")
+    header = [h.strip() for h in rows[0]]
+    body = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    if target not in header:
+        from srkit.core.operators import suggest
+
+        raise DataError(
+            f"{path} has no column {target!r}.{suggest(target, header)} Columns: {', '.join(header)}"
+        )
+    wanted = list(features) if features is not None else [h for h in header if h != target]
+    missing = [f for f in wanted if f not in header]
+    if missing:
+        raise DataError(f"{path} has no feature columns {missing}; columns: {', '.join(header)}")
+    columns: dict[str, list[float]] = {}
+    for name in [*wanted, target]:
+        j = header.index(name)
+        values = []
+        for line, row in enumerate(body, start=2):
+            cell = row[j].strip() if j < len(row) else ""
+            try:
+                values.append(float(cell))
+            except ValueError:
+                raise DataError(
+                    f"column {name!r} of {path} is not numeric: line {line} holds {cell!r}; "
+                    "convert it to numbers or leave the column out (--features)"
+                ) from None
+        columns[name] = values
+    X = np.column_stack([columns[f] for f in wanted]) if wanted else np.empty((len(body), 0))
+    return as_dataset(X, np.array(columns[target]), feature_names=wanted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, Sequence
 
 from srkit.core.expr import Expr
@@ -47,7 +48,7 @@ def to_sympy(
                 value = float(f"{value:.{precision}g}")
             if rational:
                 stack.append(sympy.nsimplify(value, rational=True))
-            elif value == int(value) and abs(value) < 2**53:
+            elif math.isfinite(value) and value == int(value) and abs(value) < 2**53:
                 stack.append(sympy.Integer(int(value)))
             else:
                 stack.append(sympy.Float(value))

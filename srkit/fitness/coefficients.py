@@ -40,6 +40,8 @@ class CoefficientFitter:
     restart_scale : spread of the perturbation (std of the log-factor, with random sign flips).
     snap : after fitting, try to replace each coefficient by a nearby simple rational
         (p/q, q <= ``snap_max_denominator``) and keep it when the loss does not get worse.
+    linear_terms : before LM, give each top-level additive term a least-squares
+        weight (see :mod:`srkit.fitness.linear`); the Evaluator applies it.
 
     Examples
     --------
@@ -59,6 +61,7 @@ class CoefficientFitter:
     restart_scale: float = 1.0
     snap: bool = True
     snap_max_denominator: int = 12
+    linear_terms: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -70,8 +73,14 @@ class CoefficientFitter:
         # cached, serial and parallel fits give identical results.
         return np.random.default_rng([self.seed, zlib.crc32(expr.skeleton)])
 
-    def fit(self, expr: Expr, residual: Residual, loss_of: LossOf) -> tuple[Array, float]:
-        """Best coefficients found and their loss (``inf`` when nothing is finite)."""
+    def fit(
+        self, expr: Expr, residual: Residual, loss_of: LossOf, *, loss_floor: float = 0.0
+    ) -> tuple[Array, float]:
+        """Best coefficients found and their loss (``inf`` when nothing is finite).
+
+        ``loss_floor`` is the loss that counts as round-off on this data (the
+        Evaluator's ``loss_floor``); snapping may raise the loss up to it.
+        """
         start = np.array(expr.coefs, dtype=np.float64)
         best_c, best_loss = start, loss_of(start)
         if expr.n_coefs == 0:
@@ -91,13 +100,17 @@ class CoefficientFitter:
             if loss < best_loss:
                 best_c, best_loss = c, loss
         if self.snap and math.isfinite(best_loss):
-            best_c, best_loss = self._snap(best_c, best_loss, loss_of)
+            best_c, best_loss = self._snap(best_c, best_loss, loss_of, loss_floor)
         return best_c, best_loss
 
-    def _snap(self, coefs: Array, loss: float, loss_of: LossOf) -> tuple[Array, float]:
+    def _snap(
+        self, coefs: Array, loss: float, loss_of: LossOf, loss_floor: float = 0.0
+    ) -> tuple[Array, float]:
         """Round coefficients to simple rationals where that costs (almost) nothing."""
-        # "Almost nothing": within float round-off of the fitted loss.
-        tol = loss * (1 + 1e-9) + 1e-28
+        # "Almost nothing": within float round-off of the fitted loss.  The absolute
+        # slack must scale with the data: a fixed 1e-28 let data of scale 1e-15
+        # (physical constants) snap every coefficient to 0.
+        tol = loss * (1 + 1e-9) + loss_floor
         best = coefs.copy()
         snapped = np.array([snap_value(c, self.snap_max_denominator) for c in coefs])
         if np.array_equal(snapped, coefs):

@@ -20,6 +20,7 @@ from srkit.core.data import Dataset
 from srkit.core.expr import Expr
 from srkit.fitness.coefficients import CoefficientFitter
 from srkit.fitness.interpreter import interpret
+from srkit.fitness.linear import linear_head, linear_scale
 from srkit.fitness.losses import Loss, get_loss, mse
 from srkit.fitness.parallel import parallel_map
 
@@ -85,7 +86,9 @@ class Evaluator:
         self.backend = backend
         self.n_evals = 0
         self.cache_hits = 0
-        self._cache: OrderedDict[bytes, tuple[Array, float]] = OrderedDict()
+        # skeleton of the expression handed in -> (fitted expression, loss); with the
+        # linear head the fitted expression may have another skeleton
+        self._cache: OrderedDict[bytes, tuple[Expr, float]] = OrderedDict()
         self._columns = dataset.columns
         self._n = dataset.n_samples
         self._sqrt_w = None if dataset.weights is None else np.sqrt(dataset.weights / dataset.weights.mean())
@@ -131,6 +134,15 @@ class Evaluator:
         values, _ = self.evaluate(expr)
         return self._loss_of_values(values)
 
+    def scaled_loss(self, expr: Expr) -> float:
+        """Loss of the best ``a + b*expr`` (closed form, one evaluation): how good the
+        shape of ``expr`` is, whatever its scale."""
+        values, ok = self.evaluate(expr)
+        if not ok:
+            return math.inf
+        a, b = linear_scale(self.dataset.y, values, self._sqrt_w)
+        return self._loss_of_values(a + b * values)
+
     # ------------------------------------------------------------------ fitting
     def fit(self, expr: Expr) -> tuple[Expr, float]:
         """Fit the coefficients of ``expr``; cached by skeleton.  Returns (expr, loss)."""
@@ -138,11 +150,11 @@ class Evaluator:
         if hit is not None:
             self.cache_hits += 1
             self._cache.move_to_end(expr.skeleton)
-            return expr.with_coefs(hit[0]), hit[1]
-        coefs, loss, used = _fit_one(self, expr)
+            return hit
+        fitted, loss, used = _fit_one(self, expr)
         self.n_evals += used
-        self._remember(expr.skeleton, coefs, loss)
-        return expr.with_coefs(coefs), loss
+        self._remember(expr.skeleton, fitted, loss)
+        return fitted, loss
 
     def is_cached(self, expr: Expr) -> bool:
         """Whether the skeleton of ``expr`` has been fitted already."""
@@ -154,7 +166,7 @@ class Evaluator:
         if hit is None:
             return None
         self.cache_hits += 1
-        return expr.with_coefs(hit[0]), hit[1]
+        return hit
 
     def fit_many(self, exprs: Sequence[Expr]) -> list[tuple[Expr, float]]:
         """Fit many expressions, in parallel when ``n_jobs > 1``; same results as serial."""
@@ -167,23 +179,16 @@ class Evaluator:
             results = parallel_map(
                 _fit_chunk, pending, state=self._worker_state(), n_jobs=self.n_jobs, backend=self.backend
             )
-            for e, (coefs, loss, used) in zip(pending, results):
+            for e, (fitted, loss, used) in zip(pending, results):
                 self.n_evals += used
-                self._remember(e.skeleton, coefs, loss)
-        out = []
-        for e in exprs:
-            coefs, loss = self._cache[e.skeleton] if e.skeleton in self._cache else self._refit(e)
-            out.append((e.with_coefs(coefs), loss))
+                self._remember(e.skeleton, fitted, loss)
+        # (a cache smaller than one batch may have dropped some: fit() redoes those)
+        out = [self._cache[e.skeleton] if e.skeleton in self._cache else self.fit(e) for e in exprs]
         self.cache_hits += len(exprs) - len(todo)
         return out
 
-    def _refit(self, expr: Expr) -> tuple[Array, float]:
-        # only when the cache is smaller than one batch
-        fitted, loss = self.fit(expr)
-        return fitted.coefs, loss
-
-    def _remember(self, key: bytes, coefs: Array, loss: float) -> None:
-        self._cache[key] = (coefs, loss)
+    def _remember(self, key: bytes, fitted: Expr, loss: float) -> None:
+        self._cache[key] = (fitted, loss)
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
@@ -201,11 +206,19 @@ class Evaluator:
         return state
 
 
-def _fit_one(ev: Evaluator, expr: Expr) -> tuple[Array, float, int]:
-    """Fit one expression on ``ev``'s data; returns coefs, loss and evaluations used."""
+def _fit_one(ev: Evaluator, expr: Expr) -> tuple[Expr, float, int]:
+    """Fit one expression on ``ev``'s data; returns it fitted, its loss and evaluations used."""
     y = ev.dataset.y
     sqrt_w = ev._sqrt_w
     count = [0]
+
+    def term_values(sub: Expr) -> Array:
+        count[0] += 1
+        return interpret(sub, ev._columns, ev._n)
+
+    if ev.fitter.linear_terms:
+        with np.errstate(all="ignore"):
+            expr = linear_head(expr, term_values, y, sqrt_w)
 
     def residual(c: Array) -> Array:
         count[0] += 1
@@ -217,9 +230,9 @@ def _fit_one(ev: Evaluator, expr: Expr) -> tuple[Array, float, int]:
         return ev._loss_of_values(interpret(expr, ev._columns, ev._n, c))
 
     with np.errstate(all="ignore"):
-        coefs, loss = ev.fitter.fit(expr, residual, loss_of)
-    return coefs, loss, count[0]
+        coefs, loss = ev.fitter.fit(expr, residual, loss_of, loss_floor=ev.loss_floor)
+    return expr.with_coefs(coefs), loss, count[0]
 
 
-def _fit_chunk(ev: Evaluator, exprs: Sequence[Expr]) -> list[tuple[Array, float, int]]:
+def _fit_chunk(ev: Evaluator, exprs: Sequence[Expr]) -> list[tuple[Expr, float, int]]:
     return [_fit_one(ev, e) for e in exprs]

@@ -105,8 +105,15 @@ def interpret(
                     owned.append(False)
                 elif a == 1:
                     x = stack[-1]
-                    if owned[-1] and ufunc[c]:
-                        fn(x, out=x)  # type: ignore[misc]
+                    if ufunc[c]:
+                        if owned[-1]:
+                            fn(x, out=x)  # type: ignore[misc]
+                        else:  # a ufunc returns a fresh array, or a numpy scalar
+                            r = fn(x)  # type: ignore[misc]
+                            if type(r) is np.ndarray:
+                                stack[-1], owned[-1] = r, True
+                            else:
+                                stack[-1] = float(r)
                     else:
                         stack[-1] = _as_value(fn(x))  # type: ignore[misc]
                         owned[-1] = _is_fresh(stack[-1], x)
@@ -120,6 +127,12 @@ def interpret(
                         owned[-1] = True
                     elif ufunc[c] and owned[-1]:
                         fn(left, right, out=right)  # type: ignore[misc]
+                    elif ufunc[c]:
+                        r = fn(left, right)  # type: ignore[misc]
+                        if type(r) is np.ndarray:
+                            stack[-1], owned[-1] = r, True
+                        else:
+                            stack[-1] = float(r)
                     else:
                         stack[-1] = _as_value(fn(left, right))  # type: ignore[misc]
                         owned[-1] = _is_fresh(stack[-1], left, right)

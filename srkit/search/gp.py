@@ -48,13 +48,15 @@ class GPConfig:
     init_min_depth, init_max_depth : depth range (in edges) of ramped half-and-half.
     parsimony : selection fitness is ``nmse * exp(parsimony * complexity)``; exact
         fits always beat approximate ones, and among equals the simpler wins.
-    n_elites : front members copied into each island every generation.
+    n_elites : front members (spread over complexity) copied into each island every generation.
     migration_interval, migration_size : ring migration between islands.
     fit_coefficients : fit coefficients (else keep inherited values).
     fit_fraction : share of new skeletons whose coefficients are fitted each generation:
         the best by loss with inherited coefficients, plus a few at random.
     p_coefficient : share of fitted coefficients among the leaves that are drawn.
     patience_after_exact : generations to keep simplifying once an exact fit is found.
+    restart_after : an island whose best fitness has not improved for this many
+        generations is re-initialised at random (0: never).
     """
 
     population_size: int = 600
@@ -66,13 +68,14 @@ class GPConfig:
     init_min_depth: int = 1
     init_max_depth: int = 4
     parsimony: float = 0.02
-    n_elites: int = 4
+    n_elites: int = 10
     migration_interval: int = 10
     migration_size: int = 5
     fit_coefficients: bool = True
     fit_fraction: float = 0.1
     p_coefficient: float = 0.1
     patience_after_exact: int = 15
+    restart_after: int = 25
 
     def __post_init__(self) -> None:
         if self.population_size < 4 or self.n_islands < 1 or self.population_size < 2 * self.n_islands:
@@ -252,15 +255,27 @@ class GPSearcher:
         islands = self._initial_islands(kit, problem)
         self._score(kit, state, [ind for isl in islands for ind in isl], var)
         exact_since: int | None = None
+        best_seen = [math.inf] * len(islands)
+        stale = [0] * len(islands)
         while not state.out_of_budget():
             children = [self._offspring(kit, problem, isl) for isl in islands]
+            # islands stuck for restart_after generations start afresh (the front keeps their best)
+            restarted = []
+            for k, kids in enumerate(children):
+                top = min(ind.fitness.values[0] for ind in islands[k])
+                stale[k] = 0 if top < best_seen[k] * (1 - 1e-9) else stale[k] + 1
+                best_seen[k] = min(best_seen[k], top)
+                if cfg.restart_after and stale[k] >= cfg.restart_after:
+                    children[k] = self._random_population(kit, problem, len(kids))
+                    best_seen[k], stale[k] = math.inf, 0
+                    restarted.append(k)
             self._score(kit, state, [c for kids in children for c in kids], var)
             islands = [self._survivors(kit, state, kids) for kids in children]
             if len(islands) > 1 and (state.iteration + 1) % cfg.migration_interval == 0:
                 self._migrate(islands)
             if state.front.min_loss <= problem.evaluator.loss_floor:
                 exact_since = state.iteration if exact_since is None else exact_since
-            stop = state.end_iteration(exact=exact_since is not None)
+            stop = state.end_iteration(exact=exact_since is not None, restarted=restarted)
             if exact_since is not None and state.iteration - exact_since >= cfg.patience_after_exact:
                 state.stopped_by = state.stopped_by or "exact"
                 stop = True
@@ -270,18 +285,23 @@ class GPSearcher:
     def _initial_islands(self, kit: _DeapKit, problem: Problem) -> list[list[Any]]:
         cfg = self.config
         size = cfg.population_size // cfg.n_islands
-        gp = kit.gp
         islands = []
         seeds = [kit.from_expr(e.with_opset(problem.opset)) for e in problem.seeds]
         for k in range(cfg.n_islands):
             pop = [s for s in seeds[k::cfg.n_islands]][:size]
-            while len(pop) < size:
-                tree = kit.Individual(gp.genHalfAndHalf(kit.pset, cfg.init_min_depth, cfg.init_max_depth))
-                kit.fresh_coefs(tree)
-                if len(tree) <= problem.max_size and tree.height < problem.max_depth:
-                    pop.append(tree)
-            islands.append(pop)
+            islands.append(pop + self._random_population(kit, problem, size - len(pop)))
         return islands
+
+    def _random_population(self, kit: _DeapKit, problem: Problem, size: int) -> list[Any]:
+        """Ramped half-and-half trees within the size and depth limits."""
+        cfg, gp = self.config, kit.gp
+        pop: list[Any] = []
+        while len(pop) < size:
+            tree = kit.Individual(gp.genHalfAndHalf(kit.pset, cfg.init_min_depth, cfg.init_max_depth))
+            kit.fresh_coefs(tree)
+            if len(tree) <= problem.max_size and tree.height < problem.max_depth:
+                pop.append(tree)
+        return pop
 
     def _offspring(self, kit: _DeapKit, problem: Problem, pop: list[Any]) -> list[Any]:
         from deap import tools
@@ -333,8 +353,11 @@ class GPSearcher:
         evaluator = state.problem.evaluator
         scored = [evaluator.cached_fit(e) or (e, evaluator.loss(e)) for e in exprs]
         if cfg.fit_coefficients:
-            new = [k for k, e in enumerate(exprs) if e.n_coefs and not evaluator.is_cached(e)]
-            new.sort(key=lambda k: scored[k][1])
+            # rank unfitted skeletons by the loss of their best linear rescaling: it
+            # tells a promising shape from a badly scaled one for one evaluation
+            new = [k for k, e in enumerate(exprs) if not evaluator.is_cached(e)]
+            rank = {k: evaluator.scaled_loss(exprs[k]) for k in new}
+            new.sort(key=lambda k: rank[k])
             chosen = new[: max(1, math.ceil(cfg.fit_fraction * len(new)))] if new else []
             chosen += [k for k in new[len(chosen):] if random.random() < cfg.fit_fraction / 4]
             for k, fitted in zip(chosen, evaluator.fit_many([exprs[k] for k in chosen])):
@@ -361,7 +384,10 @@ class GPSearcher:
         n = self.config.n_elites
         if n <= 0 or not state.front:
             return kids
-        entries = sorted(state.front.entries(), key=lambda e: e.loss)[:n]
+        # spread over the front: small building blocks survive as well as the most accurate
+        front = state.front.entries()
+        picks = np.unique(np.linspace(0, len(front) - 1, num=min(n, len(front))).round().astype(int))
+        entries = [front[i] for i in picks]
         kids.sort(key=lambda ind: ind.fitness.values[0])
         var = float(np.var(state.problem.dataset.y)) or 1.0
         for slot, entry in zip(range(len(kids) - 1, -1, -1), entries):

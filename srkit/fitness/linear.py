@@ -1,0 +1,142 @@
+"""Linear head: fit the weights of an expression's additive terms in closed form.
+
+An expression ``T1 + T2 - T3`` is a linear model in its terms; weighted least
+squares finds ``w0 + w1*T1 + w2*T2 + w3*T3`` at the cost of one evaluation per
+term.  This makes a search step that adds a useful term visible at once (its
+weight is right), instead of only after the right scale is found by chance.
+Weights within 1e-6 of a simple rational are snapped (``0.99999997`` -> 1,
+which needs no coefficient node at all), so exact formulas stay exact and small.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from numpy.typing import NDArray
+
+from srkit.core.expr import Expr
+from srkit.core.operators import COEF, VAR
+
+__all__ = ["additive_terms", "linear_head", "linear_scale"]
+
+Array = NDArray[np.float64]
+
+
+def additive_terms(expr: Expr) -> list[tuple[float, int]]:
+    """``(sign, node index)`` of each top-level term of sums and differences.
+
+    >>> from srkit.core.parse import parse
+    >>> additive_terms(parse("x0*x1 - (x1 - 2.0) + x0"))
+    [(1.0, 2), (-1.0, 6), (1.0, 7), (1.0, 8)]
+    """
+    opset = expr.opset
+    add = opset.code("add") if opset.has("add") else -1
+    sub = opset.code("sub") if opset.has("sub") else -1
+    out: list[tuple[float, int]] = []
+    stack = [(1.0, 0)]
+    while stack:
+        sign, i = stack.pop()
+        code = int(expr.codes[i])
+        if code in (add, sub):
+            left, right = expr.children(i)
+            stack.append((-sign if code == sub else sign, right))
+            stack.append((sign, left))
+        else:
+            out.append((sign, i))
+    return out
+
+
+def linear_scale(y: Array, values: Array, sqrt_w: Array | None = None) -> tuple[float, float]:
+    """Intercept and slope ``(a, b)`` minimising ``|| y - (a + b*values) ||`` (Keijzer 2003).
+
+    >>> linear_scale(np.array([3.0, 5.0, 7.0]), np.array([1.0, 2.0, 3.0]))
+    (1.0, 2.0)
+    """
+    w = np.ones_like(y) if sqrt_w is None else sqrt_w**2
+    sw = w.sum()
+    my, mv = np.dot(w, y) / sw, np.dot(w, values) / sw
+    dv = values - mv
+    var = np.dot(w, dv * dv)
+    if not np.isfinite(var) or var <= 1e-300:
+        return float(my), 0.0
+    b = float(np.dot(w, dv * (y - my)) / var)
+    return float(my - b * mv), b
+
+
+def linear_head(
+    expr: Expr,
+    term_values: Callable[[Expr], Array],
+    y: Array,
+    sqrt_w: Array | None = None,
+) -> Expr:
+    """``expr`` rebuilt as ``w0 + sum(w_i * T_i)`` with least-squares weights.
+
+    ``term_values(subexpr)`` evaluates one term on the training data.  Terms
+    without variables are absorbed into the intercept.  Returns ``expr``
+    unchanged when a term is not finite or nothing would change.
+    """
+    from srkit.fitness.coefficients import snap_value
+
+    terms = [(s, i) for s, i in additive_terms(expr)
+             if (expr.codes[i:expr.subtree_end(i)] == VAR).any()]
+    if not terms:
+        return expr
+    subs = [expr.subtree(i) for _, i in terms]
+    columns = [np.ones_like(y)]
+    for sub in subs:
+        v = term_values(sub)
+        if not np.all(np.isfinite(v)):
+            return expr
+        columns.append(v)
+    A = np.column_stack(columns)
+    b = y
+    if sqrt_w is not None:
+        A, b = A * sqrt_w[:, None], y * sqrt_w
+    try:
+        sol, *_ = np.linalg.lstsq(A, b, rcond=None)
+    except np.linalg.LinAlgError:
+        return expr
+    if not np.all(np.isfinite(sol)):
+        return expr
+    scale = float(np.sqrt(np.mean(y * y))) or 1.0
+    intercept = snap_value(float(sol[0]))
+    if abs(intercept) <= 1e-12 * scale:
+        intercept = 0.0
+    weights = [snap_value(float(w)) for w in sol[1:]]
+    opset = expr.opset
+    acc: Expr | None = None
+    for sub, w in zip(subs, weights):
+        if w == 0.0:
+            continue
+        term = _scaled(sub, abs(w))
+        if acc is None:
+            acc = term if w > 0 else Expr.apply(opset, "neg", term) if opset.has("neg") else _scaled(sub, w)
+        else:
+            acc = Expr.apply(opset, "add" if w > 0 else "sub", acc, term)
+    if acc is None:
+        return Expr.coefficient(opset, intercept)
+    if intercept != 0.0:
+        acc = Expr.apply(opset, "add", acc, Expr.coefficient(opset, intercept))
+    return acc
+
+
+def _scaled(term: Expr, w: float) -> Expr:
+    """``w * term``, reusing a leading coefficient of ``term`` instead of stacking one."""
+    if w == 1.0:
+        return term
+    opset = term.opset
+    code = int(term.codes[0])
+    if opset.has("mul") and code == opset.code("mul"):
+        for k in term.children(0):
+            if int(term.codes[k]) == COEF:
+                coefs = term.coefs.copy()
+                coefs[int(term.args[k])] *= w
+                return term.with_coefs(coefs)
+    if opset.has("div") and code == opset.code("div"):
+        k = term.children(0)[0]
+        if int(term.codes[k]) == COEF:
+            coefs = term.coefs.copy()
+            coefs[int(term.args[k])] *= w
+            return term.with_coefs(coefs)
+    return Expr.apply(opset, "mul", Expr.coefficient(opset, w), term)

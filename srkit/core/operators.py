@@ -42,7 +42,9 @@ Backend = Callable[..., Any] | str | None
 
 def suggest(name: str, known: Iterable[str]) -> str:
     """Return a "did you mean" hint for ``name`` among ``known`` (or "")."""
-    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
+    known = list(known)
+    same_but_case = [k for k in known if k.lower() == name.lower() and k != name]
+    close = same_but_case or difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     if not close:
         return ""
     return " Did you mean " + " or ".join(repr(c) for c in close) + "?"
@@ -121,10 +123,11 @@ class Operator:
     def latex_template(self) -> str:
         if self.latex:
             return self.latex
+        # a template is formatted with the arguments, so literal braces are doubled
         if self.arity == 0:
-            return rf"\mathrm{{{self.name}}}"
+            return rf"\mathrm{{{{{self.name}}}}}"
         args = ", ".join("{%d}" % i for i in range(self.arity))
-        return rf"\operatorname{{{self.name}}}\left({args}\right)"
+        return rf"\operatorname{{{{{self.name}}}}}\left({args}\right)"
 
 
 def _check_operator(op: Operator) -> None:
@@ -177,7 +180,12 @@ def _check_operator(op: Operator) -> None:
         f = sympy.lambdify(symbols, sym, modules="numpy")
         with np.errstate(all="ignore"):
             ref = np.asarray(f(*points), dtype=np.complex128)
-        _assert_agree(op, "sympy", out, ref)
+    else:
+        try:
+            ref = np.full(64, complex(sym))
+        except TypeError as exc:
+            raise ValueError(f"constant {op.name!r}: sympy form must be a number, got {sym}") from exc
+    _assert_agree(op, "sympy", out, ref)
     # torch backend
     import torch
 

@@ -9,6 +9,8 @@ from srkit.core.printing import format_number
 __all__ = ["to_latex"]
 
 _ATOM = 1000
+_POW = 40  # precedence of pow (see builtins)
+_MUL = 20
 
 
 def _latex_number(value: float, precision: int | None) -> str:
@@ -57,10 +59,13 @@ def _node(expr: Expr, i: int, precision: int | None) -> tuple[str, int]:
     if code == COEF:
         value = float(expr.coefs[arg])
         text = _latex_number(value, precision)
-        return (f"\\left({text}\\right)" if value < 0 else text), _ATOM
+        if value < 0:
+            return f"\\left({text}\\right)", _ATOM
+        # "1 \cdot 10^{-5}" is a product: a power of it needs parentheses
+        return text, (_MUL if r"\cdot" in text else _ATOM)
     op = expr.opset.operator(code)
     if op.arity == 0:
-        return op.latex_template(), _ATOM
+        return op.latex_template().format(), _ATOM
     kids = [_node(expr, k, precision) for k in expr.children(i)]
     template = op.latex_template()
     if op.infix in ("+", "-", "*"):
@@ -78,5 +83,7 @@ def _node(expr: Expr, i: int, precision: int | None) -> tuple[str, int]:
     if op.name == "neg":
         t, p = kids[0]
         return template.format(rf"\left({t}\right)" if p < 20 or p == 30 else t), 30
-    # templates that bracket their own arguments (functions, fractions, roots)
-    return template.format(*[t for t, _ in kids]), (op.precedence if op.infix else _ATOM)
+    # templates that bracket their own arguments (functions, fractions, roots); one that
+    # ends in a superscript (e^{x}, (x)^{2}) is a power, so a power of it needs parentheses
+    prec = op.precedence if op.infix else (_POW if "^" in template else _ATOM)
+    return template.format(*[t for t, _ in kids]), prec

@@ -140,8 +140,9 @@ class Evaluator:
         values, ok = self.evaluate(expr)
         if not ok:
             return math.inf
-        a, b = linear_scale(self.dataset.y, values, self._sqrt_w)
-        return self._loss_of_values(a + b * values)
+        with np.errstate(all="ignore"):
+            a, b = linear_scale(self.dataset.y, values, self._sqrt_w)
+            return self._loss_of_values(a + b * values)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, expr: Expr) -> tuple[Expr, float]:

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from srkit.core.expr import Expr
 
-__all__ = ["CoefficientFitter", "snap_value"]
+__all__ = ["CoefficientFitter", "simple_rational", "snap_value"]
 
 Array = NDArray[np.float64]
 # residual(coefs) -> weighted residual vector (non-finite allowed)
@@ -129,19 +129,31 @@ class CoefficientFitter:
         return best, loss
 
 
+def simple_rational(value: float, max_denominator: int = 12, rel_tol: float = 1e-6) -> Fraction | None:
+    """The rational p/q with the smallest ``q <= max_denominator`` within
+    ``rel_tol * max(1, |value|)`` of ``value``, or None.
+
+    >>> simple_rational(0.4999999), simple_rational(3e-9), simple_rational(3.39)
+    (Fraction(1, 2), Fraction(0, 1), None)
+    """
+    if not math.isfinite(value):
+        return None
+    bound = rel_tol * max(1.0, abs(value))
+    for q in range(1, max_denominator + 1):
+        p = round(value * q)
+        if abs(value - p / q) <= bound:
+            return Fraction(p, q)
+    return None
+
+
 def snap_value(value: float, max_denominator: int = 12, rel_tol: float = 1e-6) -> float:
-    """The nearest simple rational p/q to ``value`` when within ``rel_tol``, else ``value``.
+    """``value`` snapped to a simple rational (see :func:`simple_rational`) when one is that close.
 
     >>> snap_value(1.9999999997), snap_value(0.33333333), snap_value(3.39)
     (2.0, 0.3333333333333333, 3.39)
     """
-    if not math.isfinite(value):
-        return value
-    frac = Fraction(value).limit_denominator(max_denominator)
-    candidate = frac.numerator / frac.denominator
-    if abs(candidate - value) <= rel_tol * max(1.0, abs(value)):
-        return candidate
-    return value
+    frac = simple_rational(value, max_denominator, rel_tol)
+    return value if frac is None else frac.numerator / frac.denominator
 
 
 def _levenberg_marquardt(residual: Residual, x0: Array, max_iter: int) -> Array | None:

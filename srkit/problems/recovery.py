@@ -43,6 +43,8 @@ from .snapping import (
     snap_constants,
     snap_value,
 )
+from srkit.fitness.losses import r2_score
+
 from .spec import BenchmarkProblem
 from .timeouts import RuleTimeout, call_with_timeout
 
@@ -196,24 +198,6 @@ def _evaluate(expr: sympy.Expr, symbols: tuple[sympy.Symbol, ...], X: np.ndarray
         out = np.where(out.imag == 0, out.real, np.nan)
     return np.broadcast_to(out.astype(np.float64), (X.shape[0],)).copy()
 
-
-def r2_score(y: np.ndarray, yhat: np.ndarray) -> float:
-    """Coefficient of determination; ``-inf`` when a prediction is not finite.
-
-    Examples
-    --------
-    >>> r2_score(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))
-    1.0
-    """
-    y = np.asarray(y, dtype=np.float64)
-    yhat = np.asarray(yhat, dtype=np.float64)
-    if not np.all(np.isfinite(yhat)):
-        return -math.inf
-    ss_res = float(np.sum((y - yhat) ** 2))
-    ss_tot = float(np.sum((y - y.mean()) ** 2))
-    if ss_tot == 0.0:
-        return 1.0 if ss_res == 0.0 else -math.inf
-    return 1.0 - ss_res / ss_tot
 
 
 # -- rules --------------------------------------------------------------------------------

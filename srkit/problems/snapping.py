@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-import math
 
 import sympy
+
+from srkit.fitness.coefficients import simple_rational
 
 SNAP_MAX_DENOMINATOR = 10
 SNAP_TOL = 1e-6
@@ -23,15 +24,8 @@ def snap_value(
     >>> snap_value(0.4999999), snap_value(3e-9), snap_value(3.39)
     (1/2, 0, None)
     """
-    c = float(c)
-    if not math.isfinite(c):
-        return None
-    bound = tol * max(1.0, abs(c))
-    for q in range(1, max_denominator + 1):
-        p = round(c * q)
-        if abs(c - p / q) <= bound:
-            return sympy.Rational(p, q)
-    return None
+    frac = simple_rational(float(c), max_denominator, tol)
+    return None if frac is None else sympy.Rational(frac.numerator, frac.denominator)
 
 
 def snap_constants(

@@ -278,7 +278,7 @@ class SymbolicRegressor:
         """Predictions of the chosen formula (or front entry ``index``) on ``X``."""
         X = self._as_matrix(X)
         expr = self._entry(index).expr
-        columns = [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])]
+        columns = np.ascontiguousarray(X.T)
         from srkit.fitness.interpreter import interpret
 
         return interpret(expr, columns, X.shape[0])

@@ -52,11 +52,13 @@ class Dataset:
         return int(self.X.shape[1])
 
     @property
-    def columns(self) -> list[NDArray[np.float64]]:
-        """Contiguous per-feature columns (what the evaluator reads)."""
+    def columns(self) -> NDArray[np.float64]:
+        """The features as rows of a C-contiguous (n_features, n_samples) array:
+        ``columns[j]`` is feature j, contiguous (what the interpreter reads)."""
         cols = getattr(self, "_columns", None)
         if cols is None:
-            cols = [np.ascontiguousarray(self.X[:, j]) for j in range(self.n_features)]
+            cols = np.ascontiguousarray(self.X.T)
+            cols.setflags(write=False)
             object.__setattr__(self, "_columns", cols)
         return cols
 

@@ -16,7 +16,7 @@ def as_generator(random_state: RandomState) -> np.random.Generator:
 
     Examples
     --------
-    >>> as_generator(0).integers(10) == as_generator(0).integers(10)
+    >>> as_generator(0).random() == as_generator(0).random()
     True
     """
     if isinstance(random_state, np.random.Generator):

@@ -32,7 +32,7 @@ def fold_constants(expr: Expr) -> Expr:
         return expr
     from srkit.fitness.interpreter import interpret  # the one place values are computed
 
-    zeros = [np.zeros(1)] * expr.opset.n_variables
+    zeros = np.zeros((expr.opset.n_variables, 1))
     out, i = expr, 0
     # prefix order: fold the outermost foldable subtree, then move past it
     while i < out.size:

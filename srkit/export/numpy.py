@@ -30,7 +30,7 @@ class NumpyFunction:
         from srkit.fitness.interpreter import interpret
 
         X = np.atleast_2d(np.asarray(X, dtype=np.float64))
-        return interpret(self.expr, [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])], X.shape[0])
+        return interpret(self.expr, np.ascontiguousarray(X.T), X.shape[0])
 
     def __repr__(self) -> str:
         return f"NumpyFunction({self.expr})"

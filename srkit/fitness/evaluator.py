@@ -86,15 +86,17 @@ class Evaluator:
         self.backend = backend
         self.n_evals = 0
         self.cache_hits = 0
-        # skeleton of the expression handed in -> (fitted expression, loss); with the
-        # linear head the fitted expression may have another skeleton
-        self._cache: OrderedDict[bytes, tuple[Expr, float]] = OrderedDict()
+        # (opset, skeleton) of the expression handed in -> (fitted expression, loss); with
+        # the linear head the fitted expression may have another skeleton.  The opset is
+        # part of the key: equal code arrays mean different formulas in different opsets.
+        self._cache: OrderedDict[tuple[Any, bytes], tuple[Expr, float]] = OrderedDict()
         self._columns = dataset.columns
         self._n = dataset.n_samples
         self._sqrt_w = None if dataset.weights is None else np.sqrt(dataset.weights / dataset.weights.mean())
         y = dataset.y
         # Losses below this are round-off: exact fits are all equally exact.
-        self.loss_floor = float(max(np.mean(y * y), 1e-300) * 1e-24) if self.loss_fn is mse else 0.0
+        # (the minimum is applied after scaling: 1e-300 * 1e-24 would underflow to 0)
+        self.loss_floor = float(max(np.mean(y * y) * 1e-24, 1e-300)) if self.loss_fn is mse else 0.0
 
     # ------------------------------------------------------------------ budget
     @property
@@ -114,7 +116,7 @@ class Evaluator:
             raise ValueError(
                 f"X must have shape (n_samples, {len(expr.opset.variables)}), got {X.shape}"
             )
-        columns = [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])]
+        columns = np.ascontiguousarray(X.T)
         return interpret(expr, columns, X.shape[0])
 
     def evaluate(self, expr: Expr, coefs: Array | None = None) -> tuple[Array, bool]:
@@ -147,23 +149,24 @@ class Evaluator:
     # ------------------------------------------------------------------ fitting
     def fit(self, expr: Expr) -> tuple[Expr, float]:
         """Fit the coefficients of ``expr``; cached by skeleton.  Returns (expr, loss)."""
-        hit = self._cache.get(expr.skeleton)
+        key = _key(expr)
+        hit = self._cache.get(key)
         if hit is not None:
             self.cache_hits += 1
-            self._cache.move_to_end(expr.skeleton)
+            self._cache.move_to_end(key)
             return hit
         fitted, loss, used = _fit_one(self, expr)
         self.n_evals += used
-        self._remember(expr.skeleton, fitted, loss)
+        self._remember(key, fitted, loss)
         return fitted, loss
 
     def is_cached(self, expr: Expr) -> bool:
         """Whether the skeleton of ``expr`` has been fitted already."""
-        return expr.skeleton in self._cache
+        return _key(expr) in self._cache
 
     def cached_fit(self, expr: Expr) -> tuple[Expr, float] | None:
         """The fitted result for this skeleton if known (free), else None."""
-        hit = self._cache.get(expr.skeleton)
+        hit = self._cache.get(_key(expr))
         if hit is None:
             return None
         self.cache_hits += 1
@@ -171,10 +174,11 @@ class Evaluator:
 
     def fit_many(self, exprs: Sequence[Expr]) -> list[tuple[Expr, float]]:
         """Fit many expressions, in parallel when ``n_jobs > 1``; same results as serial."""
-        todo: dict[bytes, Expr] = {}
+        todo: dict[tuple[Any, bytes], Expr] = {}
         for e in exprs:
-            if e.skeleton not in self._cache and e.skeleton not in todo:
-                todo[e.skeleton] = e
+            key = _key(e)
+            if key not in self._cache and key not in todo:
+                todo[key] = e
         if todo:
             pending = list(todo.values())
             results = parallel_map(
@@ -182,13 +186,13 @@ class Evaluator:
             )
             for e, (fitted, loss, used) in zip(pending, results):
                 self.n_evals += used
-                self._remember(e.skeleton, fitted, loss)
+                self._remember(_key(e), fitted, loss)
         # (a cache smaller than one batch may have dropped some: fit() redoes those)
-        out = [self._cache[e.skeleton] if e.skeleton in self._cache else self.fit(e) for e in exprs]
+        out = [self._cache[k] if (k := _key(e)) in self._cache else self.fit(e) for e in exprs]
         self.cache_hits += len(exprs) - len(todo)
         return out
 
-    def _remember(self, key: bytes, fitted: Expr, loss: float) -> None:
+    def _remember(self, key: tuple[Any, bytes], fitted: Expr, loss: float) -> None:
         self._cache[key] = (fitted, loss)
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -205,6 +209,11 @@ class Evaluator:
         state = self.__dict__.copy()
         state["_cache"] = OrderedDict()
         return state
+
+
+def _key(expr: Expr) -> tuple[Any, bytes]:
+    """Cache key: the skeleton within its operator set."""
+    return (expr.opset, expr.skeleton)
 
 
 def _fit_one(ev: Evaluator, expr: Expr) -> tuple[Expr, float, int]:

@@ -19,6 +19,8 @@ from numpy.typing import NDArray
 
 from srkit.core.expr import Expr
 from srkit.core.operators import COEF, VAR, OperatorSet
+from srkit.fitness import kernel
+from srkit.fitness.kernel import run_kernel
 
 __all__ = ["interpret", "OpTable", "op_table"]
 
@@ -28,9 +30,12 @@ Array = NDArray[np.float64]
 class OpTable:
     """Per-operator-set lookup: numpy function, arity and in-place ability by code."""
 
-    __slots__ = ("fns", "arity", "ufunc", "const")
+    __slots__ = ("fns", "arity", "ufunc", "const", "kernel", "arity_array")
 
     def __init__(self, opset: OperatorSet) -> None:
+        # compiled backend when every operator has a kernel form and numba is there
+        self.kernel = kernel.kernel_opcodes(opset) if kernel.available() else None
+        self.arity_array = np.asarray(opset.arity, dtype=np.int64)
         self.fns: list[Callable[..., Any] | None] = [None, None]
         self.arity: list[int] = [0, 0]
         self.ufunc: list[bool] = [False, False]
@@ -64,11 +69,14 @@ def op_table(opset: OperatorSet) -> OpTable:
 
 def interpret(
     expr: Expr,
-    columns: Sequence[Array],
+    columns: Array | Sequence[Array],
     n: int,
     coefs: Array | None = None,
 ) -> Array:
     """Values of ``expr`` on the data ``columns`` (each of length ``n``).
+
+    ``columns`` is best a C-contiguous array of shape (n_features, n) (what
+    ``Dataset.columns`` holds): then the compiled kernel runs when it can.
 
     ``coefs`` overrides the expression's own coefficient vector (used by the
     coefficient fitter).  Off-domain points come out as nan/inf; the caller
@@ -82,8 +90,13 @@ def interpret(
     [2.0, 4.0]
     """
     table = op_table(expr.opset)
-    fns, arity, ufunc, const = table.fns, table.arity, table.ufunc, table.const
     values = expr.coefs if coefs is None else coefs
+    if table.kernel is not None and type(columns) is np.ndarray and columns.ndim == 2:
+        if values.dtype != np.float64 or not values.flags.c_contiguous:
+            values = np.ascontiguousarray(values, dtype=np.float64)
+        return run_kernel(expr.codes, expr.args, values, table.kernel[0], table.kernel[1],
+                          table.arity_array, columns)
+    fns, arity, ufunc, const = table.fns, table.arity, table.ufunc, table.const
     codes = expr.codes.tolist()
     args = expr.args.tolist()
     stack: list[Any] = []

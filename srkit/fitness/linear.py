@@ -76,8 +76,6 @@ def linear_head(
     without variables are absorbed into the intercept.  Returns ``expr``
     unchanged when a term is not finite or nothing would change.
     """
-    from srkit.fitness.coefficients import snap_value
-
     terms = [(s, i) for s, i in additive_terms(expr)
              if (expr.codes[i:expr.subtree_end(i)] == VAR).any()]
     if not terms:
@@ -100,10 +98,11 @@ def linear_head(
     if not np.all(np.isfinite(sol)):
         return expr
     scale = float(np.sqrt(np.mean(y * y))) or 1.0
-    intercept = snap_value(float(sol[0]))
+    intercept = _snap_weight(float(sol[0]), 1.0, scale)
     if abs(intercept) <= 1e-12 * scale:
         intercept = 0.0
-    weights = [snap_value(float(w)) for w in sol[1:]]
+    weights = [_snap_weight(float(w), float(np.sqrt(np.mean(c * c))), scale)
+               for w, c in zip(sol[1:], columns[1:])]
     opset = expr.opset
     acc: Expr | None = None
     for sub, w in zip(subs, weights):
@@ -119,6 +118,20 @@ def linear_head(
     if intercept != 0.0:
         acc = Expr.apply(opset, "add", acc, Expr.coefficient(opset, intercept))
     return acc
+
+
+def _snap_weight(w: float, term_rms: float, scale: float) -> float:
+    """``snap_value(w)``, except that a weight whose term matters is never snapped to 0.
+
+    snap_value's tolerance is absolute below 1, so on data of scale 1e-8 every
+    weight would otherwise become 0 and the term would be dropped.
+    """
+    from srkit.fitness.coefficients import snap_value
+
+    snapped = snap_value(w)
+    if snapped == 0.0 and abs(w) * term_rms > 1e-12 * scale:
+        return w
+    return snapped
 
 
 def _scaled(term: Expr, w: float) -> Expr:

@@ -1,0 +1,224 @@
+"""Tests of the Evaluator: scoring, budget, caching, parallel fitting (srkit.fitness.evaluator)."""
+
+from __future__ import annotations
+
+import math
+import pickle
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pytest
+
+from srkit.core import Expr, as_dataset, parse
+from srkit.fitness import CoefficientFitter, Evaluator
+from srkit.fitness.losses import mse
+
+
+@pytest.fixture()
+def data() -> Any:
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-2, 2, (40, 2))
+    y = 1.5 * np.sin(X[:, 0]) + 0.5 * X[:, 1] ** 2
+    return as_dataset(X, y)
+
+
+def test_loss_of_exact_formula_and_counting(data: Any) -> None:
+    ev = Evaluator(data)
+    assert ev.loss(parse("1.5*sin(x0) + 0.5*x1**2", ["x0", "x1"])) == 0.0
+    assert ev.n_evals == 1
+    values, ok = ev.evaluate(parse("x0", ["x0", "x1"]))
+    assert ok and values.tolist() == data.X[:, 0].tolist() and ev.n_evals == 2
+    pred = ev.predict(parse("x0 + x1", ["x0", "x1"]), np.ones((3, 2)))
+    assert pred.tolist() == [2.0, 2.0, 2.0] and ev.n_evals == 2  # predict is not counted
+
+
+def test_loss_matches_the_loss_function(data: Any) -> None:
+    e = parse("sin(x0) + x1", ["x0", "x1"])
+    expected = mse(data.y, np.sin(data.X[:, 0]) + data.X[:, 1])
+    assert Evaluator(data).loss(e) == expected
+    mae = Evaluator(data, loss="mae").loss(e)
+    assert mae == np.mean(np.abs(np.sin(data.X[:, 0]) + data.X[:, 1] - data.y))
+    custom = Evaluator(data, loss=lambda y, p, w: float(np.max(np.abs(y - p))))
+    assert custom.loss(e) == np.max(np.abs(data.y - np.sin(data.X[:, 0]) - data.X[:, 1]))
+
+
+def test_weighted_loss() -> None:
+    X = np.array([[0.0], [1.0], [2.0]])
+    ev = Evaluator(as_dataset(X, np.zeros(3), weights=[1.0, 1.0, 2.0]))
+    assert ev.loss(parse("x0", ["x0"])) == (0 + 1 + 2 * 4) / 4
+
+
+def test_non_finite_prediction_is_inf_loss(data: Any) -> None:
+    ev = Evaluator(data)
+    e = parse("log(x0)", ["x0", "x1"])  # x0 takes negative values
+    values, ok = ev.evaluate(e)
+    assert not ok and np.isnan(values).any()
+    assert ev.loss(e) == math.inf
+    assert ev.loss(parse("1.0 / (x0 - x0)", ["x0", "x1"])) == math.inf
+    assert ev.fit(parse("1.0*log(x0 - 5.0)", ["x0", "x1"]))[1] == math.inf
+    assert Evaluator(data, loss=lambda y, p, w: math.nan).loss(parse("x0", ["x0", "x1"])) == math.inf
+
+
+def test_loss_floor(data: Any) -> None:
+    ev = Evaluator(data)
+    assert ev.loss_floor == pytest.approx(np.mean(data.y**2) * 1e-24, rel=1e-12)
+    assert Evaluator(data, loss="mae").loss_floor == 0.0
+    tiny = as_dataset(data.X, data.y * 1e-30)
+    assert Evaluator(tiny).loss_floor == pytest.approx(ev.loss_floor * 1e-60, rel=1e-12)
+    zero = as_dataset(data.X, np.zeros(data.n_samples))
+    assert Evaluator(zero).loss_floor > 0.0
+
+
+def test_budget(data: Any) -> None:
+    ev = Evaluator(data, max_evals=3)
+    e = parse("x0", ["x0", "x1"])
+    assert ev.evals_left == 3 and not ev.exhausted
+    for _ in range(3):
+        ev.loss(e)
+    assert ev.exhausted and ev.evals_left == 0
+    ev.loss(e)  # the evaluator counts; searchers check `exhausted`
+    assert ev.n_evals == 4 and ev.evals_left == 0
+    assert Evaluator(data).evals_left == math.inf and not Evaluator(data).exhausted
+    with pytest.raises(ValueError, match="max_evals"):
+        Evaluator(data, max_evals=-1)
+
+
+@dataclass(frozen=True)
+class CountingFitter(CoefficientFitter):
+    """Counts every residual/loss evaluation the fitter asks for."""
+
+    calls: list[int] = field(default_factory=list)
+
+    def fit(self, expr: Expr, residual: Any, loss_of: Any, **kw: Any) -> Any:
+        n = [0]
+
+        def r(c: Any) -> Any:
+            n[0] += 1
+            return residual(c)
+
+        def lo(c: Any) -> float:
+            n[0] += 1
+            return loss_of(c)
+
+        out = super().fit(expr, r, lo, **kw)
+        self.calls.append(n[0])
+        return out
+
+
+def test_fit_counts_every_evaluation(data: Any) -> None:
+    fitter = CountingFitter()
+    ev = Evaluator(data, fitter=fitter)
+    ev.fit(parse("1.0*sin(x0) + 1.0*x1**2.0", ["x0", "x1"]))
+    ev.fit(parse("1.0*x0 + x1", ["x0", "x1"]))
+    assert len(fitter.calls) == 2 and fitter.calls[0] > 10
+    assert ev.n_evals == sum(fitter.calls)
+
+
+def test_fit_cache_by_skeleton(data: Any) -> None:
+    ev = Evaluator(data)
+    a = parse("1.0*sin(x0) + 1.0*x1*x1", ["x0", "x1"])
+    fitted, loss = ev.fit(a)
+    np.testing.assert_allclose(fitted.coefs, [1.5, 0.5], rtol=1e-9)
+    used = ev.n_evals
+    assert ev.is_cached(a) and ev.cache_hits == 0
+    b = a.with_coefs([-7.0, 3.0])  # same skeleton, other start values
+    fitted_b, loss_b = ev.fit(b)
+    assert fitted_b == fitted and loss_b == loss
+    assert ev.n_evals == used and ev.cache_hits == 1  # free
+    assert ev.cached_fit(b) == (fitted, loss) and ev.cache_hits == 2
+    other = parse("1.0*cos(x0) + 1.0*x1*x1", ["x0", "x1"])
+    assert not ev.is_cached(other) and ev.cached_fit(other) is None and ev.cache_hits == 2
+
+
+def test_cache_size_evicts_oldest(data: Any) -> None:
+    ev = Evaluator(data, cache_size=1)
+    a, b = parse("1.0*x0", ["x0", "x1"]), parse("1.0*x1", ["x0", "x1"])
+    ev.fit(a)
+    ev.fit(b)
+    assert ev.is_cached(b) and not ev.is_cached(a)
+
+
+def _batch() -> list[Expr]:
+    names = ["x0", "x1"]
+    formulas = [
+        "1.0*sin(x0) + 1.0*x1*x1", "1.0*x0 + 1.0", "1.0*exp(1.0*x0)", "1.0*x1*x1",
+        "1.0*cos(1.0*x0) + x1", "sin(1.0*x0 + 1.0)", "1.0*x0*x1 + 1.0", "1.0*log(x0)",
+        "1.0*sqrt(abs(x0)) + 1.0*x1", "1.0*tanh(1.0*x1) + 1.0*x0", "1.0/(1.0 + x0*x0)", "x0 - 1.0*x1",
+    ]
+    exprs = [parse(f, names) for f in formulas]
+    return exprs + [exprs[0].with_coefs([3.0, 4.0]), exprs[3]]  # repeated skeletons
+
+
+def test_fit_many_equals_fit(data: Any) -> None:
+    batch = _batch()
+    many = Evaluator(data)
+    results = many.fit_many(batch)
+    single = Evaluator(data)
+    expected = [single.fit(e) for e in batch]
+    assert results == expected
+    assert many.n_evals == single.n_evals
+    assert many.cache_hits == single.cache_hits == 2
+    assert results[-2] == results[0] and results[7][1] == math.inf  # log of negative x0
+
+
+def _parallel_matches_serial(data: Any, backend: str) -> None:
+    batch = _batch()
+    serial = Evaluator(data, n_jobs=1)
+    expected = serial.fit_many(batch)
+    par = Evaluator(data, n_jobs=2, backend=backend)
+    got = par.fit_many(batch)
+    for (e1, l1), (e2, l2) in zip(expected, got):
+        assert e1.coefs.tobytes() == e2.coefs.tobytes() and e1 == e2
+        assert l1 == l2 or (math.isnan(l1) and math.isnan(l2))
+    assert par.n_evals == serial.n_evals and par.cache_hits == serial.cache_hits
+    assert all(par.is_cached(e) for e in batch)
+
+
+def test_fit_many_threading_matches_serial(data: Any) -> None:
+    _parallel_matches_serial(data, "threading")
+
+
+@pytest.mark.slow
+def test_fit_many_loky_matches_serial(data: Any) -> None:
+    _parallel_matches_serial(data, "loky")
+
+
+def test_pickling_drops_the_cache(data: Any) -> None:
+    ev = Evaluator(data)
+    e = parse("1.0*x0", ["x0", "x1"])
+    ev.fit(e)
+    back = pickle.loads(pickle.dumps(ev))
+    assert not back.is_cached(e) and back.n_evals == ev.n_evals
+    assert back.fit(e) == ev.fit(e)
+
+
+def test_predict_checks_shape(data: Any) -> None:
+    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\)"):
+        Evaluator(data).predict(parse("x0", ["x0", "x1"]), np.ones((3, 3)))
+
+
+def test_unknown_loss_name(data: Any) -> None:
+    with pytest.raises(ValueError, match="Did you mean .*'mae'"):
+        Evaluator(data, loss="mea")
+
+
+def test_cache_separates_operator_sets() -> None:
+    """Regression: equal code arrays in two opsets are different formulas (sin vs cos)."""
+    from srkit.core import default_registry
+
+    reg = default_registry()
+    with_sin = reg.operator_set(["mul", "sin"], ["x0"])
+    with_cos = reg.operator_set(["mul", "cos"], ["x0"])
+    x = np.linspace(0, 3, 30)
+    ev = Evaluator(as_dataset(x[:, None], 2 * np.cos(x)))
+    a, b = parse("1.0*sin(x0)", with_sin), parse("1.0*cos(x0)", with_cos)
+    assert a.skeleton == b.skeleton
+    ev.fit(a)
+    assert not ev.is_cached(b)
+    fitted, loss = ev.fit(b)
+    assert str(fitted) == "2.0 * cos(x0)" and loss == 0.0
+    # an equal opset built separately still shares the cache
+    same = parse("5.0*cos(x0)", reg.operator_set(["mul", "cos"], ["x0"]))
+    assert ev.is_cached(same) and ev.fit(same) == (fitted, loss)
+    assert [r[0] for r in ev.fit_many([a, b])] == [ev.fit(a)[0], fitted]

@@ -57,6 +57,10 @@ class GPConfig:
     patience_after_exact : generations to keep simplifying once an exact fit is found.
     restart_after : an island whose best fitness has not improved for this many
         generations is re-initialised at random (0: never).
+    island_size_fractions : each island's size limit as a fraction of the problem's
+        ``max_size``.  Default: evenly from 0.4 to 1.  Small islands cannot grow the
+        large curve fits that trap a search, so they keep looking for compact exact
+        forms; they receive only migrants and elites that fit their limit.
     """
 
     population_size: int = 600
@@ -76,6 +80,7 @@ class GPConfig:
     p_coefficient: float = 0.1
     patience_after_exact: int = 15
     restart_after: int = 25
+    island_size_fractions: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.population_size < 4 or self.n_islands < 1 or self.population_size < 2 * self.n_islands:
@@ -252,13 +257,14 @@ class GPSearcher:
         cfg, problem = self.config, state.problem
         kit = _DeapKit(problem.opset, cfg.p_coefficient)
         var = float(np.var(problem.dataset.y)) or 1.0
+        self._limits = self._island_limits(problem)
         islands = self._initial_islands(kit, problem)
         self._score(kit, state, [ind for isl in islands for ind in isl], var)
         exact_since: int | None = None
         best_seen = [math.inf] * len(islands)
         stale = [0] * len(islands)
         while not state.out_of_budget():
-            children = [self._offspring(kit, problem, isl) for isl in islands]
+            children = [self._offspring(kit, problem, isl, self._limits[k]) for k, isl in enumerate(islands)]
             # islands stuck for restart_after generations start afresh (the front keeps their best)
             restarted = []
             for k, kids in enumerate(children):
@@ -266,11 +272,11 @@ class GPSearcher:
                 stale[k] = 0 if top < best_seen[k] * (1 - 1e-9) else stale[k] + 1
                 best_seen[k] = min(best_seen[k], top)
                 if cfg.restart_after and stale[k] >= cfg.restart_after:
-                    children[k] = self._random_population(kit, problem, len(kids))
+                    children[k] = self._random_population(kit, problem, len(kids), self._limits[k])
                     best_seen[k], stale[k] = math.inf, 0
                     restarted.append(k)
             self._score(kit, state, [c for kids in children for c in kids], var)
-            islands = [self._survivors(kit, state, kids) for kids in children]
+            islands = [self._survivors(kit, state, kids, self._limits[k]) for k, kids in enumerate(children)]
             if len(islands) > 1 and (state.iteration + 1) % cfg.migration_interval == 0:
                 self._migrate(islands)
             if state.front.min_loss <= problem.evaluator.loss_floor:
@@ -289,21 +295,30 @@ class GPSearcher:
         seeds = [kit.from_expr(e.with_opset(problem.opset)) for e in problem.seeds]
         for k in range(cfg.n_islands):
             pop = [s for s in seeds[k::cfg.n_islands]][:size]
-            islands.append(pop + self._random_population(kit, problem, size - len(pop)))
+            islands.append(pop + self._random_population(kit, problem, size - len(pop), self._limits[k]))
         return islands
 
-    def _random_population(self, kit: _DeapKit, problem: Problem, size: int) -> list[Any]:
+    def _island_limits(self, problem: Problem) -> list[int]:
+        n = self.config.n_islands
+        fractions = self.config.island_size_fractions
+        if fractions is None:
+            fractions = tuple(np.linspace(0.4, 1.0, n)) if n > 1 else (1.0,)
+        if len(fractions) != n:
+            raise ValueError(f"island_size_fractions needs {n} values, one per island")
+        return [max(3, int(round(f * problem.max_size))) for f in fractions]
+
+    def _random_population(self, kit: _DeapKit, problem: Problem, size: int, limit: int) -> list[Any]:
         """Ramped half-and-half trees within the size and depth limits."""
         cfg, gp = self.config, kit.gp
         pop: list[Any] = []
         while len(pop) < size:
             tree = kit.Individual(gp.genHalfAndHalf(kit.pset, cfg.init_min_depth, cfg.init_max_depth))
             kit.fresh_coefs(tree)
-            if len(tree) <= problem.max_size and tree.height < problem.max_depth:
+            if len(tree) <= limit and tree.height < problem.max_depth:
                 pop.append(tree)
         return pop
 
-    def _offspring(self, kit: _DeapKit, problem: Problem, pop: list[Any]) -> list[Any]:
+    def _offspring(self, kit: _DeapKit, problem: Problem, pop: list[Any], limit: int) -> list[Any]:
         from deap import tools
 
         cfg, gp = self.config, kit.gp
@@ -324,7 +339,7 @@ class GPSearcher:
         for i, kid in enumerate(kids):
             if kid.expr is None:
                 kit.fresh_coefs(kid)
-                if len(kid) > problem.max_size or kid.height >= problem.max_depth:
+                if len(kid) > limit or kid.height >= problem.max_depth:
                     kids[i] = kit.Individual(parents[i][:])  # DEAP's staticLimit rule
                     kids[i].fitness.values = parents[i].fitness.values
                     kids[i].expr, kids[i].loss = parents[i].expr, parents[i].loss
@@ -379,13 +394,15 @@ class GPSearcher:
         floor = state.problem.evaluator.loss_floor
         return max(loss, floor, 1e-300) / var * math.exp(self.config.parsimony * expr.complexity)
 
-    def _survivors(self, kit: _DeapKit, state: SearchState, kids: list[Any]) -> list[Any]:
+    def _survivors(self, kit: _DeapKit, state: SearchState, kids: list[Any], limit: int) -> list[Any]:
         """Children replace parents; the worst make room for front members (elitism)."""
         n = self.config.n_elites
         if n <= 0 or not state.front:
             return kids
         # spread over the front: small building blocks survive as well as the most accurate
-        front = state.front.entries()
+        front = [e for e in state.front.entries() if e.expr.size <= limit]
+        if not front:
+            return kids
         picks = np.unique(np.linspace(0, len(front) - 1, num=min(n, len(front))).round().astype(int))
         entries = [front[i] for i in picks]
         kids.sort(key=lambda ind: ind.fitness.values[0])
@@ -401,7 +418,9 @@ class GPSearcher:
         k = self.config.migration_size
         best = [sorted(isl, key=lambda ind: ind.fitness.values[0])[:k] for isl in islands]
         for i, isl in enumerate(islands):
-            incoming = best[i - 1]
+            incoming = [ind for ind in best[i - 1] if len(ind) <= self._limits[i]]
+            if not incoming:
+                continue
             isl.sort(key=lambda ind: ind.fitness.values[0])
             isl[len(isl) - len(incoming):] = incoming
 

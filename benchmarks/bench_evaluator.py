@@ -79,7 +79,22 @@ from srkit.core.builtins import default_registry  # noqa: E402
 from srkit.core.expr import Expr  # noqa: E402
 from srkit.core.operators import COEF, VAR  # noqa: E402
 from srkit.core.parse import parse  # noqa: E402
-from srkit.fitness.interpreter import interpret  # noqa: E402
+from srkit.fitness import kernel  # noqa: E402
+from srkit.fitness.interpreter import interpret, op_table  # noqa: E402
+
+
+def kernel_batch_args(exprs: list[Expr], rows: np.ndarray) -> tuple | None:
+    """Concatenated prefix programs for ``kernel.run_kernel_batch`` (one operator set)."""
+    table = op_table(exprs[0].opset)
+    if table.kernel is None or any(e.opset is not exprs[0].opset for e in exprs):
+        return None
+    codes = np.concatenate([e.codes for e in exprs]).astype(np.int64)
+    args = np.concatenate([e.args for e in exprs]).astype(np.int64)
+    coefs = np.concatenate([e.coefs for e in exprs]).astype(np.float64)
+    starts = np.cumsum([0] + [e.size for e in exprs]).astype(np.int64)
+    coef_starts = np.cumsum([0] + [e.n_coefs for e in exprs]).astype(np.int64)
+    return (codes, args, coefs, starts, coef_starts, table.kernel[0], table.kernel[1],
+            table.arity_array, rows)
 
 try:
     import pyoperon as op
@@ -483,7 +498,29 @@ def main(argv: list[str] | None = None) -> int:
             for e in exprs:
                 interpret(e, cols, n)
 
-        evaluators.append(("srkit interpret", "float64", srkit_fn, nodes))
+        evaluators.append(("srkit interpret, numpy path", "float64", srkit_fn, nodes))
+
+        # the default backend: interpret() handed an (n_features, n) array, as the
+        # Evaluator does: the compiled kernel up to kernel.MAX_POINTS, numpy above
+        rows = np.ascontiguousarray(X.T)
+        if kernel.available():
+            k_out = [interpret(e, rows, n) for e in exprs]
+            ok = sum(agree(r, g, RTOL64) for r, g in zip(refs, k_out))
+            checks.append(f"{wname}: srkit numba kernel agrees with the numpy path on {ok}/{len(exprs)} (rtol {RTOL64})")
+
+            def kernel_fn(exprs: list[Expr] = exprs, rows: np.ndarray = rows, n: int = n) -> None:
+                for e in exprs:
+                    interpret(e, rows, n)
+
+            evaluators.append(("srkit interpret, default backend", "float64", kernel_fn, nodes))
+            batch = kernel_batch_args(exprs if len(exprs) > 1 else exprs * 100, rows)
+            if batch is not None:
+                b_out = kernel.run_kernel_batch(*batch)
+                ok = all(agree(refs[k % len(exprs)], b_out[k], RTOL64) for k in range(len(b_out)))
+                checks.append(f"{wname}: srkit numba kernel, batched, agrees: {ok}")
+                label = f"srkit numba kernel, {len(b_out)} trees/call"
+                evaluators.append((label, "float64", lambda batch=batch: kernel.run_kernel_batch(*batch),
+                                   nodes * (100 if len(exprs) == 1 else 1)))
 
         rec_out = [recursive(e, cols) for e in exprs]
         ok = sum(agree(r, g, RTOL64) for r, g in zip(refs, rec_out))
@@ -583,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- {line}")
     print()
 
-    base = {r["workload"]: r["node_evals_per_cpu_s"] for r in results if r["evaluator"] == "srkit interpret"}
+    base = {r["workload"]: r["node_evals_per_cpu_s"] for r in results if r["evaluator"] == "srkit interpret, numpy path"}
     print("## Node-evaluations per second (M = 10^6; best of blocks)\n")
     print("| workload | evaluator | dtype | M node-evals/CPU s | M node-evals/wall s | ns per node (wall) "
           "| vs srkit (CPU) |")

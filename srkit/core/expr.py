@@ -171,6 +171,8 @@ class Expr:
 
     def replace(self, i: int, other: Expr) -> Expr:
         """A copy with the subtree at node ``i`` replaced by ``other``."""
+        if other.opset != self.opset:
+            raise ValueError("cannot splice expressions of different operator sets; use with_opset() first")
         j = self.subtree_end(i)
         n_before = int((self.codes[:i] == COEF).sum())
         n_inside = int((self.codes[i:j] == COEF).sum())

@@ -348,6 +348,12 @@ class OperatorSet:
         for i, op in enumerate(ops):
             for n in (op.name, *op.aliases):
                 by_name.setdefault(n, N_TERMINAL_CODES + i)
+        clash = [v for v in variables if v in by_name and ops[by_name[v] - N_TERMINAL_CODES].arity == 0]
+        if clash:
+            raise ValueError(
+                f"variable name(s) {clash} are also names of constants in the operator set, so "
+                "formulas would be ambiguous; rename the variable(s) or leave those constants out"
+            )
         object.__setattr__(self, "_by_name", by_name)
 
     # -- identity: two sets with the same content are interchangeable

@@ -231,7 +231,10 @@ def parse(
             registry = default_registry()
         if opset is None:
             opset = _infer_variables(text, registry)
-        opset = registry.operator_set(registry.names(), list(opset))
+        variables = list(opset)
+        # a variable shadows a named constant of the same name (a feature called "E")
+        names = [n for n in registry.names() if not (n in variables and registry.get(n).arity == 0)]
+        opset = registry.operator_set(names, variables)
     parser = _Parser(text, opset)
     node = parser.expression(0)
     tok = parser.peek()
@@ -241,7 +244,10 @@ def parse(
     args: list[int] = []
     coefs: list[float] = []
     _flatten(node, codes, args, coefs)
-    return Expr(np.array(codes), np.array(args), np.array(coefs), opset)
+    expr = Expr(np.array(codes), np.array(args), np.array(coefs), opset)
+    if expr.depth > MAX_NESTING:  # e.g. a 1000-term sum: too deep to print or export
+        raise ParseError(f"formula nests deeper than {MAX_NESTING} levels ({expr.depth})")
+    return expr
 
 
 def _infer_variables(text: str, registry: OperatorRegistry) -> list[str]:

@@ -76,7 +76,9 @@ def interpret(
     """Values of ``expr`` on the data ``columns`` (each of length ``n``).
 
     ``columns`` is best a C-contiguous array of shape (n_features, n) (what
-    ``Dataset.columns`` holds): then the compiled kernel runs when it can.
+    ``Dataset.columns`` holds): then the compiled kernel runs when it can and
+    ``n <= kernel.MAX_POINTS``.  Above that numpy's vectorised transcendental
+    functions beat the kernel's scalar libm calls (benchmarks/RESULTS.md).
 
     ``coefs`` overrides the expression's own coefficient vector (used by the
     coefficient fitter).  Off-domain points come out as nan/inf; the caller
@@ -91,7 +93,7 @@ def interpret(
     """
     table = op_table(expr.opset)
     values = expr.coefs if coefs is None else coefs
-    if table.kernel is not None and type(columns) is np.ndarray and columns.ndim == 2:
+    if table.kernel is not None and n <= kernel.MAX_POINTS and type(columns) is np.ndarray and columns.ndim == 2:
         if values.dtype != np.float64 or not values.flags.c_contiguous:
             values = np.ascontiguousarray(values, dtype=np.float64)
         return run_kernel(expr.codes, expr.args, values, table.kernel[0], table.kernel[1],

@@ -181,3 +181,12 @@ def test_immutability(ops: OperatorSet) -> None:
 def test_nodes_iterates_prefix(ops: OperatorSet) -> None:
     e = parse("sin(x1) * 2.0", ops)
     assert list(e.nodes()) == [(0, ops.code("mul"), 0), (1, ops.code("sin"), 0), (2, VAR, 1), (3, COEF, 0)]
+
+
+def test_replace_refuses_another_operator_set():
+    from srkit.core import parse
+
+    a = parse("x0 + x1", ["x0", "x1"])
+    b = parse("x0", ["x0"])
+    with pytest.raises(ValueError, match="different operator sets"):
+        a.replace(1, b)

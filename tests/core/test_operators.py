@@ -182,3 +182,10 @@ def test_operator_set_equality_and_hash_by_content() -> None:
     assert a != reg.operator_set(["add", "sin"], ["y"])
     c = a.with_variables(["u", "v"])
     assert c.variables == ("u", "v") and c.operators == a.operators
+
+
+def test_variable_clashing_with_a_constant_is_rejected():
+    from srkit.core.builtins import default_registry
+
+    with pytest.raises(ValueError, match="also names of constants"):
+        default_registry().operator_set(["add", "pi"], ["pi", "x"])

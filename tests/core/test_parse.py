@@ -200,3 +200,14 @@ def test_format_with_precision() -> None:
     assert e.format(3) == "3.14 * x + 2"
     assert e.format() == str(e) == "3.14159265 * x + 2.0"
     assert repr(e) == "Expr('3.14159265 * x + 2.0')"
+
+
+def test_variable_named_like_a_constant_shadows_it():
+    e = parse("E * x0 + pi", ["E", "x0"])
+    assert e.opset.variables == ("E", "x0") and not e.opset.has("E") and e.opset.has("pi")
+    assert parse(str(e), e.opset) == e
+
+
+def test_too_deep_formula_is_rejected_before_printing_fails():
+    with pytest.raises(ParseError, match="nests deeper"):
+        parse("+".join(["x0"] * 300))

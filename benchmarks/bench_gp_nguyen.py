@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +26,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import machine  # noqa: E402
 
 DEFAULT_PROBLEMS = [f"Nguyen-{i}" for i in range(1, 13)] + ["Constant-1"]
 
@@ -121,18 +123,6 @@ def print_table(method: str, rows: list[dict], problem_names: list[str]) -> None
         print(f"| **all** | {total['recovered']}/{n} ({100 * total['recovered'] / n:.0f}%) | "
               f"{total['recovered_exact']}/{n} | {total['recovered_srbench']}/{n} | "
               f"{total['numeric_recovery']}/{n} | | |")
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def main(argv: list[str] | None = None) -> int:

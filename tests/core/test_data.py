@@ -116,3 +116,13 @@ def test_dataframe_with_unusable_column_names() -> None:
     pd = pytest.importorskip("pandas")
     with pytest.raises(DataError, match=r"rename \['my var'\]"):
         as_dataset(pd.DataFrame({"my var": [1.0, 2.0], "ok": [1.0, 2.0]}), [1.0, 2.0])
+
+
+def test_read_csv_reads_features_and_target(tmp_path):
+    from srkit.core.data import read_csv
+
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,y\n1,2,3\n2,3,5\n\n")
+    data = read_csv(str(path), "y")
+    assert data.feature_names == ("a", "b") and data.y.tolist() == [3.0, 5.0]
+    assert read_csv(str(path), "y", ["b"]).X.tolist() == [[2.0], [3.0]]

@@ -171,3 +171,15 @@ def test_fitter_validation() -> None:
         CoefficientFitter(max_iter=0)
     with pytest.raises(ValueError, match="n_restarts"):
         CoefficientFitter(n_restarts=-1)
+
+
+def test_simple_rational_prefers_the_smallest_denominator():
+    from fractions import Fraction
+
+    from srkit.fitness.coefficients import simple_rational
+
+    assert simple_rational(0.4999999) == Fraction(1, 2)
+    assert simple_rational(3e-9) == Fraction(0)
+    assert simple_rational(3.39) is None
+    assert simple_rational(2.0 / 7, max_denominator=6) is None
+    assert simple_rational(float("nan")) is None

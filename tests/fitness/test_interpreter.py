@@ -111,3 +111,28 @@ def test_op_table_is_memoised_per_opset() -> None:
     t = op_table(ops)
     assert op_table(ops) is t
     assert t.arity == [0, 0, 2, 1] and t.ufunc == [False, False, True, True]
+
+
+def test_batched_kernel_matches_one_program_at_a_time():
+    from srkit.core import parse
+    from srkit.fitness import kernel
+    from srkit.fitness.interpreter import interpret, op_table
+
+    if not kernel.available():
+        import pytest
+
+        pytest.skip("numba not available")
+    opset = parse("x0", ["x0", "x1"]).opset
+    exprs = [parse(t, opset) for t in ("x0*x1 + 2.5", "sin(x0) - x1**2.0", "sqrt(x0) / log(x1)", "pi * x1")]
+    X = np.ascontiguousarray(np.random.default_rng(0).uniform(-2, 2, (2, 50)))
+    table = op_table(opset)
+    out = kernel.run_kernel_batch(
+        np.concatenate([e.codes for e in exprs]).astype(np.int64),
+        np.concatenate([e.args for e in exprs]).astype(np.int64),
+        np.concatenate([e.coefs for e in exprs]),
+        np.cumsum([0] + [e.size for e in exprs]).astype(np.int64),
+        np.cumsum([0] + [e.n_coefs for e in exprs]).astype(np.int64),
+        table.kernel[0], table.kernel[1], table.arity_array, X,
+    )
+    for row, e in zip(out, exprs):
+        np.testing.assert_array_equal(row, interpret(e, X, 50))

@@ -1,0 +1,26 @@
+"""Progress printing and early stopping callbacks."""
+
+import io
+
+import numpy as np
+
+from srkit import SymbolicRegressor
+from srkit.callbacks import ProgressPrinter, StopAtLoss
+
+
+def test_progress_printer_shows_iteration_loss_and_equation():
+    stream = io.StringIO()
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
+    SymbolicRegressor(operators=["add", "mul"], time_budget=None, max_iterations=3, random_state=0,
+                      callbacks=[ProgressPrinter(interval=0.0, stream=stream)]).fit(X, X[:, 0] * 3)
+    lines = stream.getvalue().strip().splitlines()
+    assert lines[0].startswith("iter    1 |") and "best loss" in lines[0]
+    assert "(stopped:" in lines[-1] and "x0" in lines[-1]
+
+
+def test_stop_at_loss_ends_the_search_once_reached():
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
+    model = SymbolicRegressor(operators=["add", "mul"], time_budget=None, max_iterations=500, random_state=0,
+                              callbacks=[StopAtLoss(1e-12)]).fit(X, X[:, 0] * X[:, 0] + X[:, 0])
+    assert model.result_.stopped_by == "callback" and model.result_.iterations < 500
+    assert model.best_.loss <= 1e-12

@@ -123,10 +123,13 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from srkit.examples import kinetic_energy_data
+    from srkit.examples import gravity_data
 
-    X, y, names, truth = kinetic_energy_data()
-    print(f"Demo: {len(y)} noisy samples of {truth}  (variables {', '.join(names)}; 0.1% noise)")
+    X, y, names, truth = gravity_data()
+    if not args.operators:  # the notebook's set: without pow, noise cannot bend r**2 into r**2.004
+        args.operators = "add,sub,mul,div,sqrt,exp,log"
+    print(f"Demo: {len(y)} noisy samples of {truth}  (variables {', '.join(names)}; 1% noise; "
+          f"operators {args.operators})")
     model = _regressor(args)
     model.fit(X, y, feature_names=names)
     _print_result(model)

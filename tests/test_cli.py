@@ -64,3 +64,16 @@ def test_problems_list(capsys):
     assert main(["problems", "list", "--suite", "nguyen"]) == 0
     out = capsys.readouterr().out
     assert "Nguyen-1" in out and "Nguyen-12" in out and "Feynman" not in out
+
+
+@pytest.mark.slow
+def test_demo_recovers_newtons_law(capsys):
+    import sympy
+
+    assert main(["demo", "--seed", "0", "--time-budget", "120", "--max-evals", "150000", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "F = 6.674*m1*m2/r**2" in out
+    chosen = out.split("sympy:")[1].splitlines()[0].strip()
+    m1, m2, r = sympy.symbols("m1 m2 r")
+    ratio = sympy.simplify(sympy.sympify(chosen, locals={"m1": m1, "m2": m2, "r": r}) / (m1 * m2 / r**2))
+    assert ratio.free_symbols == set() and abs(float(ratio) - 6.674) < 0.05

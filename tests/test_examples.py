@@ -19,3 +19,12 @@ def test_noise_is_relative_and_seeded():
     ratio = np.std(y - clean) / np.sqrt(np.mean(clean**2))
     assert 0.009 < ratio < 0.011
     assert np.array_equal(kinetic_energy_data(n=10, random_state=3)[1], kinetic_energy_data(n=10, random_state=3)[1])
+
+
+def test_gravity_data_follows_its_law():
+    from srkit.examples import gravity_data
+
+    X, y, names, _ = gravity_data(n=200, noise=0.0, random_state=4)
+    m1, m2, r = X.T
+    np.testing.assert_allclose(y, 6.674 * m1 * m2 / r**2, rtol=1e-12)
+    assert names == ["m1", "m2", "r"]

@@ -49,6 +49,8 @@ class Expr:
     args: NDArray[np.int32]
     coefs: NDArray[np.float64]
     opset: OperatorSet
+    _ends: NDArray[np.int64] | None  # lazily computed subtree ends
+    _skeleton: bytes | None  # lazily computed skeleton key
 
     def __init__(
         self,

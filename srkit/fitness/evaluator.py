@@ -96,7 +96,7 @@ class Evaluator:
         y = dataset.y
         # Losses below this are round-off: exact fits are all equally exact.
         # (the minimum is applied after scaling: 1e-300 * 1e-24 would underflow to 0)
-        self.loss_floor = float(max(np.mean(y * y) * 1e-24, 1e-300)) if self.loss_fn is mse else 0.0
+        self.loss_floor = max(float(np.mean(y * y)) * 1e-24, 1e-300) if self.loss_fn is mse else 0.0
 
     # ------------------------------------------------------------------ budget
     @property

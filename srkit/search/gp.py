@@ -125,9 +125,10 @@ class _DeapKit:
             ret = object
 
             def __init__(self, value: float | None = None) -> None:
-                self.value = float(value) if value is not None else random.uniform(-2.0, 2.0)
-                self.name = "C"
-                self.conv_fct = repr
+                # slots inherited from deap.gp.Terminal (mypy does not see them)
+                self.value = float(value) if value is not None else random.uniform(-2.0, 2.0)  # type: ignore[misc]
+                self.name = "C"  # type: ignore[misc]
+                self.conv_fct = repr  # type: ignore[misc]
 
             def format(self) -> str:
                 return repr(self.value)
@@ -169,7 +170,9 @@ class _DeapKit:
         self.from_code[(code, arg)] = node
 
     def to_expr(self, tree: Any) -> Expr:
-        codes, args, coefs = [], [], []
+        codes: list[int] = []
+        args: list[int] = []
+        coefs: list[float] = []
         for node in tree:
             if isinstance(node, self.CoefLeaf):
                 codes.append(COEF)
@@ -375,18 +378,18 @@ class GPSearcher:
             new.sort(key=lambda k: rank[k])
             chosen = new[: max(1, math.ceil(cfg.fit_fraction * len(new)))] if new else []
             chosen += [k for k in new[len(chosen):] if random.random() < cfg.fit_fraction / 4]
-            for k, fitted in zip(chosen, evaluator.fit_many([exprs[k] for k in chosen])):
-                if fitted[1] <= scored[k][1] or not math.isfinite(scored[k][1]):
-                    scored[k] = fitted
-        for ind, expr, (fitted, loss) in zip(todo, exprs, scored):
+            for k, result in zip(chosen, evaluator.fit_many([exprs[k] for k in chosen])):
+                if result[1] <= scored[k][1] or not math.isfinite(scored[k][1]):
+                    scored[k] = result
+        for ind, (fitted, loss) in zip(todo, scored):
+            # write folded structure or fitted coefficients back: children inherit them
             if fitted.size != len(ind):
                 list.__setitem__(ind, slice(None), kit.from_expr(fitted))
             elif fitted.n_coefs:
                 kit.set_coefs(ind, fitted.coefs)
-            expr = fitted
-            ind.expr, ind.loss = expr, loss
-            ind.fitness.values = (self._fitness(expr, loss, var, state),)
-            state.offer(expr, loss)
+            ind.expr, ind.loss = fitted, loss
+            ind.fitness.values = (self._fitness(fitted, loss, var, state),)
+            state.offer(fitted, loss)
 
     def _fitness(self, expr: Expr, loss: float, var: float, state: SearchState) -> float:
         if not math.isfinite(loss):

@@ -4,8 +4,8 @@ Methods: ``srkit`` (the default ``SymbolicRegressor()``), ``srkit-<searcher>`` (
 ``srkit.search.SEARCHERS``, e.g. ``srkit-gp``), the peers ``gplearn`` and ``operon``
 (``benchmarks/peers.py``; ``pip install -e .[bench]``), or your own callable as
 ``[label=]module:function`` / ``[label=]file.py:function`` (see ``benchmarks/_harness.py``).
-Suites: any of ``srkit.problems.suites()`` plus ``feynman20`` (the first 20 AI Feynman
-equations with 3 or more variables, in table order, while srkit.problems has no such suite).
+Suites: any of ``srkit.problems.suites()``, e.g. ``feynman20`` (the first 20 AI Feynman
+equations with 3 or more variables, in table order).
 
 Each fit runs in a fresh child process (srkit's numba kernels and the peers' imports are
 warmed up before the clock starts, see ``warmup`` below) with a hard deadline of
@@ -68,25 +68,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness  # noqa: E402
 from _harness import DONE_STATUSES, Task, machine, resolve_method, row_key, run_task, split_method  # noqa: E402
 
-FEYNMAN20_MIN_VARIABLES = 3
 DEFAULT_SUITES = ("nguyen", "feynman20")
 _PEER_MODULES = {"gplearn": "gplearn", "operon": "pyoperon"}
 
 
 def suite_problems(name: str, verbose: bool = True) -> list[str]:
-    """Problem names of suite ``name``; ``feynman20`` is defined here when srkit lacks it."""
+    """Problem names of suite ``name`` (any of ``srkit.problems.suites()``)."""
     from srkit import problems
 
-    known = {s.lower(): s for s in problems.suites()}
-    if name.lower() in known:
-        return problems.names(known[name.lower()])
-    if name.lower() == "feynman20":
-        chosen = [p.name for p in problems.suite("feynman") if p.n_variables >= FEYNMAN20_MIN_VARIABLES][:20]
-        if verbose:
-            print(f"# feynman20 = the first 20 AI Feynman problems with >= {FEYNMAN20_MIN_VARIABLES} "
-                  f"variables: {' '.join(chosen)}", flush=True)
-        return chosen
-    return problems.names(name)  # raises ValueError with the known suites
+    chosen = problems.names(name)  # raises ValueError with the known suites
+    if verbose and name.lower() == "feynman20":
+        print(f"# feynman20 = the first 20 AI Feynman problems with >= 3 variables: {' '.join(chosen)}",
+              flush=True)
+    return chosen
 
 
 def select_problems(suites: Sequence[str] | None, names: Sequence[str] | None) -> list[tuple[str, str]]:

@@ -1,7 +1,7 @@
 """Benchmark problems for symbolic regression and the recovery checker.
 
 Suites: ``nguyen``, ``nguyen-c``, ``constant``, ``keijzer``, ``livermore``, ``r``, ``jin``,
-``koza``, ``feynman`` (the 100 AI Feynman equations) and ``feynman10``.
+``koza``, ``feynman`` (the 100 AI Feynman equations), ``feynman10`` and ``feynman20``.
 
 Examples
 --------

@@ -28,6 +28,7 @@ SUITE_ORDER: tuple[str, ...] = (
     "koza",
     "feynman",
     "feynman10",
+    "feynman20",
 )
 
 #: The 10 AI Feynman problems of the peer comparison in the benchmarks brief.
@@ -311,6 +312,8 @@ def build_problems() -> tuple[list[BenchmarkProblem], dict[str, tuple[str, ...]]
     table = {k: tuple(p.name for p in g) for k, g in groups.items()}
     table["nguyen-c"] = tuple(NGUYEN_C)
     table["feynman10"] = FEYNMAN10
+    # the benchmark harness's Feynman set: the first 20 equations with 3+ variables, in table order
+    table["feynman20"] = tuple(p.name for p in groups["feynman"] if len(p.variables) >= 3)[:20]
     known = {p.name for p in problems}
     for suite_name, members in table.items():
         missing = [m for m in members if m not in known]

@@ -22,6 +22,7 @@ SUITE_SIZES = {
     "koza": 3,
     "feynman": 100,
     "feynman10": 10,
+    "feynman20": 20,
 }
 
 
@@ -269,3 +270,12 @@ def test_format_table() -> None:
     assert len(lines) == 2 + 3
     assert lines[2].startswith("Koza-1") and "x1**4+x1**3+x1**2+x1" in lines[2]
     assert "U[-1,1] n=20 |y|<100" in lines[2]
+
+
+def test_feynman20_is_the_first_twenty_with_three_or_more_variables():
+    from srkit import problems
+
+    chosen = problems.suite("feynman20")
+    assert len(chosen) == 20 and all(p.n_variables >= 3 for p in chosen)
+    assert [p.name for p in chosen][:3] == ["I.6.2b", "I.8.14", "I.9.18"]
+    assert chosen[-1].name == "I.27.6"

@@ -276,12 +276,9 @@ class SymbolicRegressor:
 
     def predict(self, X: Any, index: int | None = None) -> NDArray[np.float64]:
         """Predictions of the chosen formula (or front entry ``index``) on ``X``."""
-        X = self._as_matrix(X)
-        expr = self._entry(index).expr
-        columns = np.ascontiguousarray(X.T)
-        from srkit.fitness.interpreter import interpret
+        from srkit.export.numpy import to_numpy
 
-        return interpret(expr, columns, X.shape[0])
+        return to_numpy(self._entry(index).expr)(self._as_matrix(X))
 
     def score(self, X: Any, y: Any) -> float:
         """R^2 of the chosen formula on ``(X, y)``."""

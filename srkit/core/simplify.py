@@ -4,7 +4,8 @@
 and no variable into a single coefficient with the subtree's value: such a
 subtree is one free number, and keeping it as ``(-559.3) / (-14422)`` only adds
 complexity and makes fitting harder.  Subtrees of named constants alone
-(``2*pi``) are kept, since they say something exact.
+(``sqrt(pi)``) are kept, since they say something exact; ``2.0*pi`` holds a
+fitted coefficient and folds to one number.
 """
 
 from __future__ import annotations

@@ -116,8 +116,9 @@ class Evaluator:
             raise ValueError(
                 f"X must have shape (n_samples, {len(expr.opset.variables)}), got {X.shape}"
             )
-        columns = np.ascontiguousarray(X.T)
-        return interpret(expr, columns, X.shape[0])
+        from srkit.export.numpy import to_numpy
+
+        return to_numpy(expr)(X)
 
     def evaluate(self, expr: Expr, coefs: Array | None = None) -> tuple[Array, bool]:
         """Values on the training data and whether all are finite; counts one evaluation."""

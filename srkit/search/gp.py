@@ -260,14 +260,14 @@ class GPSearcher:
         cfg, problem = self.config, state.problem
         kit = _DeapKit(problem.opset, cfg.p_coefficient)
         var = float(np.var(problem.dataset.y)) or 1.0
-        self._limits = self._island_limits(problem)
-        islands = self._initial_islands(kit, problem)
+        limits = self._island_limits(problem)
+        islands = self._initial_islands(kit, problem, limits)
         self._score(kit, state, [ind for isl in islands for ind in isl], var)
         exact_since: int | None = None
         best_seen = [math.inf] * len(islands)
         stale = [0] * len(islands)
         while not state.out_of_budget():
-            children = [self._offspring(kit, problem, isl, self._limits[k]) for k, isl in enumerate(islands)]
+            children = [self._offspring(kit, problem, isl, limits[k]) for k, isl in enumerate(islands)]
             # islands stuck for restart_after generations start afresh (the front keeps their best)
             restarted = []
             for k, kids in enumerate(children):
@@ -275,13 +275,13 @@ class GPSearcher:
                 stale[k] = 0 if top < best_seen[k] * (1 - 1e-9) else stale[k] + 1
                 best_seen[k] = min(best_seen[k], top)
                 if cfg.restart_after and stale[k] >= cfg.restart_after:
-                    children[k] = self._random_population(kit, problem, len(kids), self._limits[k])
+                    children[k] = self._random_population(kit, problem, len(kids), limits[k])
                     best_seen[k], stale[k] = math.inf, 0
                     restarted.append(k)
             self._score(kit, state, [c for kids in children for c in kids], var)
-            islands = [self._survivors(kit, state, kids, self._limits[k]) for k, kids in enumerate(children)]
+            islands = [self._survivors(kit, state, kids, limits[k]) for k, kids in enumerate(children)]
             if len(islands) > 1 and (state.iteration + 1) % cfg.migration_interval == 0:
-                self._migrate(islands)
+                self._migrate(islands, limits)
             if state.front.min_loss <= problem.evaluator.loss_floor:
                 exact_since = state.iteration if exact_since is None else exact_since
             stop = state.end_iteration(exact=exact_since is not None, restarted=restarted)
@@ -291,14 +291,14 @@ class GPSearcher:
             if stop:
                 break
 
-    def _initial_islands(self, kit: _DeapKit, problem: Problem) -> list[list[Any]]:
+    def _initial_islands(self, kit: _DeapKit, problem: Problem, limits: list[int]) -> list[list[Any]]:
         cfg = self.config
         size = cfg.population_size // cfg.n_islands
         islands = []
         seeds = [kit.from_expr(e.with_opset(problem.opset)) for e in problem.seeds]
         for k in range(cfg.n_islands):
             pop = [s for s in seeds[k::cfg.n_islands]][:size]
-            islands.append(pop + self._random_population(kit, problem, size - len(pop), self._limits[k]))
+            islands.append(pop + self._random_population(kit, problem, size - len(pop), limits[k]))
         return islands
 
     def _island_limits(self, problem: Problem) -> list[int]:
@@ -417,11 +417,11 @@ class GPSearcher:
             kids[slot] = elite
         return kids
 
-    def _migrate(self, islands: list[list[Any]]) -> None:
+    def _migrate(self, islands: list[list[Any]], limits: list[int]) -> None:
         k = self.config.migration_size
         best = [sorted(isl, key=lambda ind: ind.fitness.values[0])[:k] for isl in islands]
         for i, isl in enumerate(islands):
-            incoming = [ind for ind in best[i - 1] if len(ind) <= self._limits[i]]
+            incoming = [ind for ind in best[i - 1] if len(ind) <= limits[i]]
             if not incoming:
                 continue
             isl.sort(key=lambda ind: ind.fitness.values[0])

@@ -27,15 +27,22 @@ Residual = Callable[[Array], Array]
 LossOf = Callable[[Array], float]
 
 _BIG = 1e30  # stands in for non-finite residuals so that LM can back away from them
+_EPS = float(np.finfo(np.float64).eps)
+_FD_STEP = 1.4901161193847656e-08  # sqrt(float64 eps): forward-difference step, relative
+_XTOL = 1e-12  # stop when the scaled step is this small relative to the scaled point
+_FTOL = 1e-12  # ... or when the sum of squares falls by less than this fraction
+# initial trust radius: this factor times the scaled start point (MINPACK's ``factor``)
+_RADIUS_FACTOR = 100.0
 
 
 @dataclass(frozen=True)
 class CoefficientFitter:
-    """Levenberg-Marquardt (scipy's MINPACK ``least_squares(method="lm")``) with restarts.
+    """Levenberg-Marquardt (srkit's own, deterministic; see ``_levenberg_marquardt``) with restarts.
 
     Parameters
     ----------
-    max_iter : function evaluations per LM run (the Jacobian's included).
+    max_iter : trial points per LM run (each Jacobian costs one more evaluation per
+        coefficient; the Evaluator counts every evaluation against its budget).
     n_restarts : extra runs from the start values perturbed log-normally; the best wins.
     restart_scale : spread of the perturbation (std of the log-factor, with random sign flips).
     snap : after fitting, try to replace each coefficient by a nearby simple rational
@@ -157,21 +164,107 @@ def snap_value(value: float, max_denominator: int = 12, rel_tol: float = 1e-6) -
 
 
 def _levenberg_marquardt(residual: Residual, x0: Array, max_iter: int) -> Array | None:
-    from scipy.optimize import least_squares
+    """Minimise ``sum(residual(c)**2)`` from ``x0``; None when ``x0`` is not finite.
+
+    srkit's own Levenberg-Marquardt rather than scipy's MINPACK, because scipy
+    1.17's ``least_squares(method="lm")`` reads one float past the end of its
+    Jacobian (valgrind: ``enorm`` called from ``qrfac``), so the same fit could
+    give another answer in another process.  The algorithm is MINPACK's (Moré
+    1978): a forward-difference Jacobian, Marquardt's column scaling, a trust
+    region in the scaled coefficients whose radius follows the ratio of actual
+    to predicted reduction; the damping that fits the step to the radius comes
+    from one SVD per Jacobian.  Plain numpy, so it is deterministic.
+    ``max_iter`` counts trial points, not the Jacobian's evaluations (as scipy's
+    MINPACK counted them).
+    """
 
     def safe(c: Array) -> Array:
         r = residual(c)
         return np.where(np.isfinite(r), r, _BIG)
 
-    r0 = residual(x0)
-    if not np.all(np.isfinite(r0)):
+    x = np.array(x0, dtype=np.float64)
+    r = residual(x)
+    if not np.all(np.isfinite(r)):
         return None
-    n = len(r0)
-    try:
-        if n >= len(x0):
-            sol = least_squares(safe, x0, method="lm", max_nfev=max_iter, xtol=1e-12, ftol=1e-12)
-        else:  # MINPACK needs at least as many residuals as unknowns
-            sol = least_squares(safe, x0, method="trf", max_nfev=max_iter)
-    except (ValueError, FloatingPointError, np.linalg.LinAlgError):
-        return None
-    return np.asarray(sol.x, dtype=np.float64)
+    cost = float(np.sum(r * r))
+    k = len(x)
+    scale = np.zeros(k)
+    radius = -1.0  # set from the first scaled point
+    n_trials = 0
+    while n_trials < max_iter and cost > 0.0:
+        jac = np.empty((len(r), k))
+        for j in range(k):
+            # absolute step for coefficients near zero: a relative one would drown
+            # in the round-off of the residual there
+            step = _FD_STEP * max(abs(x[j]), 1.0)
+            shifted = x.copy()
+            shifted[j] += step
+            jac[:, j] = (safe(shifted) - r) / step
+        if not np.all(np.isfinite(jac)):
+            break
+        # Marquardt's scaling: each coefficient in units of its column norm (the
+        # largest seen so far, as MINPACK keeps it), so the radius is scale-free.
+        scale = np.maximum(scale, np.sqrt(np.sum(jac * jac, axis=0)))
+        unit = np.where(scale > 0.0, scale, 1.0)
+        if radius < 0.0:
+            norm_x = float(np.sqrt(np.sum((unit * x) ** 2)))
+            radius = _RADIUS_FACTOR * norm_x if norm_x > 0.0 else _RADIUS_FACTOR
+        u, s, vt = np.linalg.svd(jac / unit, full_matrices=False)
+        # singular directions below round-off get no step (pseudo-inverse)
+        kept = s > (s[0] * _EPS * max(jac.shape) if len(s) else 0.0)
+        a = np.where(kept, s * (u.T @ r), 0.0)
+        s2 = np.where(kept, s * s, 1.0)
+        while n_trials < max_iter:
+            coef = _step_coefficients(a, s2, kept, radius)
+            dz = -(vt.T @ coef)
+            dx = dz / unit
+            step_norm = float(np.sqrt(np.sum(dz * dz)))
+            x_new = x + dx
+            r_new = safe(x_new)
+            n_trials += 1
+            cost_new = float(np.sum(r_new * r_new))
+            predicted = cost - float(np.sum((r + jac @ dx) ** 2))
+            rho = (cost - cost_new) / predicted if predicted > 0.0 else -1.0
+            if rho < 0.25:
+                radius = 0.5 * min(radius, step_norm)
+            elif rho > 0.75:
+                radius = max(radius, 2.0 * step_norm)
+            if rho >= 1e-4:  # MINPACK's acceptance threshold
+                norm_x = float(np.sqrt(np.sum((unit * x_new) ** 2)))
+                small_gain = cost - cost_new <= _FTOL * cost and predicted <= _FTOL * cost
+                x, r, cost = x_new, r_new, cost_new
+                if small_gain or step_norm <= _XTOL * norm_x:
+                    return x
+                break
+            if radius <= _XTOL * float(np.sqrt(np.sum((unit * x) ** 2))) or radius == 0.0:
+                return x  # no step of any length helps: a (local) minimum
+        else:
+            break
+    return x
+
+
+def _step_coefficients(a: Array, s2: Array, kept: NDArray[np.bool_], radius: float) -> Array:
+    """Step components ``a / (s² + λ)`` in the SVD basis, with the smallest λ >= 0 that
+    keeps the step within ``radius`` (to 10%, as MINPACK's lmpar does)."""
+    gauss_newton = np.where(kept, a / s2, 0.0)
+    norm = float(np.sqrt(np.sum(gauss_newton**2)))
+    if norm <= 1.1 * radius:
+        return gauss_newton
+    # Newton's method on 1/||p(λ)|| - 1/radius, nearly linear in λ (Hebden, Moré):
+    # from λ = 0 it climbs monotonically to the root.
+    lam = 0.0
+    coef = gauss_newton
+    with np.errstate(all="ignore"):  # residuals of _BIG make huge intermediate values
+        for _ in range(30):
+            d = s2 + lam
+            coef = np.where(kept, a / d, 0.0)
+            norm2 = float(np.sum(coef**2))
+            norm = math.sqrt(norm2)
+            if norm <= 1.1 * radius:
+                break
+            # Newton step (1/radius - 1/norm) / slope, written without norm**3
+            update = (norm / radius - 1.0) * norm2 / float(np.sum(np.where(kept, a * a / d**3, 0.0)))
+            if not (math.isfinite(update) and update > 0.0):
+                update = max(lam, float(np.max(s2)) * _EPS)  # still too long: double λ
+            lam += update
+    return coef

@@ -183,3 +183,71 @@ def test_simple_rational_prefers_the_smallest_denominator():
     assert simple_rational(3.39) is None
     assert simple_rational(2.0 / 7, max_denominator=6) is None
     assert simple_rational(float("nan")) is None
+
+
+# --- srkit's own Levenberg-Marquardt (replaces scipy's MINPACK, see its docstring) ---
+
+def test_lm_solves_a_nonlinear_least_squares_problem_exactly() -> None:
+    from srkit.fitness.coefficients import _levenberg_marquardt
+
+    t = np.linspace(0.0, 3.0, 40)
+    y = 2.0 * np.exp(-0.7 * t) + 0.5
+    coefs = _levenberg_marquardt(lambda c: c[0] * np.exp(c[1] * t) + c[2] - y, np.array([1.0, -1.0, 0.0]), 100)
+    assert coefs is not None
+    np.testing.assert_allclose(coefs, [2.0, -0.7, 0.5], rtol=1e-10)
+
+
+def test_lm_takes_the_minimum_norm_step_when_coefficients_are_redundant() -> None:
+    from srkit.fitness.coefficients import _levenberg_marquardt
+
+    # c0 and c1 enter only as their sum (a singular Jacobian): any split is a minimum
+    t = np.linspace(-1.0, 1.0, 25)
+    coefs = _levenberg_marquardt(lambda c: (c[0] + c[1]) * t - 3.0 * t, np.array([1.0, 1.0]), 50)
+    assert coefs is not None and np.isfinite(coefs).all()
+    assert coefs[0] + coefs[1] == pytest.approx(3.0, rel=1e-12)
+    assert coefs[0] == pytest.approx(coefs[1])  # minimum-norm step from an equal split
+
+
+def test_lm_works_with_fewer_residuals_than_coefficients() -> None:
+    from srkit.fitness.coefficients import _levenberg_marquardt
+
+    coefs = _levenberg_marquardt(lambda c: np.array([c[0] * c[1] - 6.0]), np.array([1.0, 1.0]), 50)
+    assert coefs is not None and coefs[0] * coefs[1] == pytest.approx(6.0, rel=1e-10)
+
+
+def test_lm_backs_away_from_non_finite_regions_and_refuses_a_non_finite_start() -> None:
+    from srkit.fitness.coefficients import _levenberg_marquardt
+
+    t = np.linspace(1.0, 2.0, 20)
+    y = np.sqrt(t - 0.5)
+    # a big first step would leave the domain of sqrt (nan residuals)
+    with np.errstate(invalid="ignore"):
+        coefs = _levenberg_marquardt(lambda c: np.sqrt(t - c[0]) - y, np.array([-5.0]), 100)
+        assert coefs is not None and coefs[0] == pytest.approx(0.5, rel=1e-8)
+        assert _levenberg_marquardt(lambda c: np.sqrt(t - c[0]) - y, np.array([5.0]), 100) is None
+
+
+@pytest.mark.slow
+def test_lm_is_deterministic_across_processes() -> None:
+    """scipy 1.17's MINPACK read past its Jacobian and gave 1-2 of 24 processes a
+    different answer on exactly this fit; srkit's LM must give identical bytes
+    (4 processes catch that old fault about one time in three: a guard, not proof)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np\n"
+        "from srkit.core.data import as_dataset\n"
+        "from srkit.core.parse import parse\n"
+        "from srkit.fitness.evaluator import Evaluator\n"
+        "X = np.random.default_rng(0).uniform(-1, 1, (30, 2))\n"
+        "y = 2.5 * X[:, 0] * X[:, 1] - 0.75\n"
+        "e = parse('(x1 + x1)*((x0 + x1)*0.0 - (0.3/x1 - x0)) - 0.7528346552048173', ['x0', 'x1'])\n"
+        "fitted, loss = Evaluator(as_dataset(X, y)).fit(e)\n"
+        "print(fitted.coefs.tobytes().hex(), float(loss).hex())\n"
+    )
+    outputs = {
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        for _ in range(4)
+    }
+    assert len(outputs) == 1, outputs

@@ -111,7 +111,8 @@ def test_fit_counts_every_evaluation(data: Any) -> None:
     ev = Evaluator(data, fitter=fitter)
     ev.fit(parse("1.0*sin(x0) + 1.0*x1**2.0", ["x0", "x1"]))
     ev.fit(parse("1.0*x0 + x1", ["x0", "x1"]))
-    assert len(fitter.calls) == 2 and fitter.calls[0] > 10
+    # at least the start's loss and one residual per LM start (the data is exact here)
+    assert len(fitter.calls) == 2 and fitter.calls[0] >= fitter.n_restarts + 2
     assert ev.n_evals == sum(fitter.calls)
 
 

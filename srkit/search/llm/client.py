@@ -240,6 +240,7 @@ class OpenAICompatClient:
         raise LLMError(f"{self.url}: no usable reply after {self.max_retries + 1} attempts: {errors[-1]}")
 
     def _post(self, body: bytes) -> Completion:
+        import http.client
         import urllib.error
         import urllib.request  # here, so that `import srkit` stays cheap
 
@@ -265,7 +266,7 @@ class OpenAICompatClient:
             if isinstance(exc.reason, (TimeoutError, socket.timeout)):
                 raise _RetryableError(f"no reply within {self.timeout} s") from None
             raise _RetryableError(f"cannot reach {self.url}: {exc.reason}") from None
-        except (ConnectionError, OSError) as exc:  # reset mid-response, short read
+        except (ConnectionError, OSError, http.client.HTTPException) as exc:  # reset, short read
             raise _RetryableError(f"connection broke: {exc}") from None
         return self._completion(raw)
 

@@ -33,9 +33,14 @@ _MAX_CANDIDATES = 50
 _FENCE = re.compile(r"```[ \t]*[A-Za-z0-9_+-]*[ \t]*\n?(.*?)(?:```|\Z)", re.S)
 _MODULE = re.compile(r"\b(?:np|numpy|math|torch|sp|sympy|jnp|cmath)\s*\.\s*(?=[A-Za-z_])")
 _LHS = re.compile(r"^\s*(?:[A-Za-z_][A-Za-z_0-9]*(?:\s*\([^()=]*\))?|\$?y\s*\(\s*x\s*\))\s*=(?!=)\s*")
-_BULLET = re.compile(r"^\s*(?:[-*\u2022]|\d{1,3}[.)]|\(\d{1,3}\))\s+")
+_BULLET = re.compile(r"^\s*(?:[-*\u2022]|[0-9]{1,3}[.)]|\([0-9]{1,3}\))\s+")
 _KEYS = ("formula", "formulas", "expression", "expressions", "equation", "equations", "candidates")
-_INDEXED = re.compile(r"\b[xX]\s*\[\s*(?::\s*,\s*)?(\d{1,4})\s*\]|\b[xX]_\{?(\d{1,4})\}?")
+_NUMBER_BEFORE_NAME = re.compile(
+    r"(?<![A-Za-z_0-9.])((?>(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?))\s*(?=[A-Za-z_(])"
+)
+_INDEXED = re.compile(
+    r"\b[xX]\s*\[\s*(?::\s*,\s*)?([0-9]{1,4})\s*\]|\b[xX]_\{?([0-9]{1,4})\}?|\b[xX]([0-9]{1,4})\b"
+)
 _UNICODE = {"\u00b2": "**2", "\u00b3": "**3", "\u03c0": " pi ", "\u221a": "sqrt", "\u2062": "*"}
 _LATEX_WORDS = {
     r"\cdot": "*", r"\times": "*", r"\left": "", r"\right": "", r"\,": " ", r"\;": " ", r"\!": "",
@@ -145,8 +150,24 @@ def _latex(text: str) -> str:
 
 def _implicit_products(text: str) -> str:
     """Insert ``*`` in ``2x``, ``2(``, ``)(``, ``)x`` and ``) 2`` (numbers keep their exponents)."""
-    text = re.sub(r"(?<![A-Za-z_0-9.])((?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(?=[A-Za-z_(])", r"\1*", text)
+    # the number is an atomic group: no backtracking into its digits (linear on "1111...")
+    text = _NUMBER_BEFORE_NAME.sub(r"\1*", text)
     return re.sub(r"\)\s*(?=[A-Za-z_0-9(.])", ")*", text)
+
+
+def _variable_for(mo: re.Match[str], variables: tuple[str, ...]) -> str:
+    """The run's variable for ``X[k]`` (by position) or ``x_k`` / ``xk`` (by name, else position)."""
+    word = mo.group(0)
+    if word in variables:
+        return word
+    if mo.group(1) is not None:
+        k = int(mo.group(1))
+        return variables[k] if k < len(variables) else word
+    k = int(mo.group(2) or mo.group(3))
+    for name in (f"{word[0]}{k}", f"x{k}", f"x_{k}"):
+        if name in variables:
+            return name
+    return variables[k] if k < len(variables) else word
 
 
 def normalize(text: str, variables: tuple[str, ...] | list[str] = ()) -> str:
@@ -165,6 +186,10 @@ def normalize(text: str, variables: tuple[str, ...] | list[str] = ()) -> str:
     if text.lower().startswith("return "):
         text = text[7:]
     text = text.split("#", 1)[0].rstrip().rstrip(";,.").strip()
+    if variables:
+        text = _INDEXED.sub(lambda mo: _variable_for(mo, variables), text)
+    if ":" in text:  # a label such as "Candidate 2: ..." (X[:, 0] was rewritten above)
+        text = text.rsplit(":", 1)[1]
     if "\\" in text or "$" in text or "{" in text:
         text = _latex(text)
     for ch, repl in _UNICODE.items():
@@ -174,17 +199,6 @@ def normalize(text: str, variables: tuple[str, ...] | list[str] = ()) -> str:
     m = _LHS.match(text)
     if m:
         text = text[m.end():]
-
-    def indexed(mo: re.Match[str]) -> str:
-        if mo.group(0) in variables:
-            return mo.group(0)
-        k = int(mo.group(1) or mo.group(2))
-        return variables[k] if k < len(variables) else mo.group(0)
-
-    if variables:
-        text = _INDEXED.sub(indexed, text)
-    if ":" in text:  # a label such as "Candidate 2: ..." (X[:, 0] was rewritten above)
-        text = text.rsplit(":", 1)[1]
     text = _implicit_products(text)
     return text.replace("^", "**").strip()
 

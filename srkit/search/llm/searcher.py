@@ -209,7 +209,7 @@ class LLMSearcher:
 
             raise ValueError(f"unknown llm setting(s) {unknown}.{suggest(unknown[0], known)} "
                              f"Known: {', '.join(sorted(known))}")
-        self.config = dataclasses.replace(config or LLMConfig(), **settings)
+        self.config = dataclasses.replace(config, **settings) if config else LLMConfig(**settings)
         self.client = client
         self._api_key = api_key
         self.proposer = ""

@@ -30,6 +30,7 @@ def _wrong_formulas(messages):
     return '{"formulas": ["x0 + x1", "x0 * exp(x1)", "sin(x1) *' if n % 2 else "x0 / x1\nexp(x0) - x1"
 
 
+@pytest.mark.slow
 def test_search_through_server_recovers_planted_formula_retries_and_logs(chat_server, tmp_path):
     c = chat_server
     server = c.start([

@@ -25,6 +25,7 @@ def _fingerprint(result):
     return front, history, result.n_evals, result.best.expr.format()
 
 
+@pytest.mark.slow
 def test_recorded_search_replays_bit_for_bit(tmp_path):
     cassette = tmp_path / "search.jsonl"
     recorded = LLMSearcher(cassette=str(cassette), cassette_mode="record").search(

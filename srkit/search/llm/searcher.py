@@ -61,6 +61,11 @@ class LLMConfig:
     accuracy_weight : weight of accuracy against simplicity in the node reward.
     tree : the tree-search knobs (:class:`TreeConfig`).
     max_failures : consecutive failed LLM calls after which the search stops (keeping its results).
+    patience_after_exact : iterations to go on (looking for simpler forms) once a formula
+        fits exactly; then the search stops and saves the remaining LLM calls.
+    patience : stop after this many iterations in a row that did not change the front (0: never).
+    scale_proposals : also score ``c * f`` for a proposal ``f`` without coefficients (models
+        often write the shape, ``m * a``, and leave the scale out).
     gp_handoff : hand this many of the best formulas to GP as seeds afterwards (0: no GP phase).
     gp_share : share of a time or evaluation budget left to the GP phase.
     gp_iterations : GP generations when the budget is in iterations (default: the same number).
@@ -82,6 +87,9 @@ class LLMConfig:
     accuracy_weight: float = 0.75
     tree: TreeConfig = field(default_factory=TreeConfig)
     max_failures: int = 3
+    patience_after_exact: int = 5
+    patience: int = 50
+    scale_proposals: bool = True
     gp_handoff: int = 0
     gp_share: float = 0.5
     gp_iterations: int | None = None
@@ -147,10 +155,15 @@ class RegressionTask:
     def score(self, exprs: Sequence[Expr]) -> list[Scored]:
         """Fit coefficients and score through the Evaluator; every formula goes to the front."""
         out = []
+        opset = self.problem.opset
         for expr in exprs:
-            fitted, loss = self.problem.evaluator.fit(fold_constants(expr.with_opset(self.problem.opset)))
-            self.state.offer(fitted, loss)
-            out.append(Scored(fitted, {"loss": loss, "complexity": fitted.complexity}))
+            variants = [fold_constants(expr.with_opset(opset))]
+            if self.config.scale_proposals and variants[0].n_coefs == 0 and opset.has("mul"):
+                variants.append(Expr.apply(opset, "mul", Expr.coefficient(opset, 1.0), variants[0]))
+            for variant in variants:
+                fitted, loss = self.problem.evaluator.fit(variant)
+                self.state.offer(fitted, loss)
+                out.append(Scored(fitted, {"loss": loss, "complexity": fitted.complexity}))
         return out
 
     def quality(self, scored: Scored, reward: float) -> float:
@@ -273,6 +286,8 @@ class LLMSearcher:
         if problem.seeds:
             engine.start_from(list(problem.seeds))
         failures = 0
+        exact_since: int | None = None
+        stale, front_before = 0, state.front.to_records()
         while not state.out_of_budget():
             try:
                 info = engine.step()
@@ -292,7 +307,18 @@ class LLMSearcher:
                     state.end_iteration(**info)
                     break
             info.update(llm_calls=engine.n_calls, repairs=engine.n_repairs, trees=len(engine.trees))
-            if state.end_iteration(**info):
+            if exact_since is None and state.front.min_loss <= problem.evaluator.loss_floor:
+                exact_since = state.iteration
+            stop = state.end_iteration(**info)
+            if exact_since is not None and state.iteration - exact_since >= self.config.patience_after_exact:
+                state.stopped_by = state.stopped_by or "exact"
+                stop = True
+            front_now = state.front.to_records()
+            stale, front_before = (stale + 1 if front_now == front_before else 0), front_now
+            if self.config.patience and stale >= self.config.patience:
+                state.stopped_by = state.stopped_by or "stale"
+                stop = True
+            if stop:
                 break
 
     def _handoff(

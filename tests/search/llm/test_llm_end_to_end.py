@@ -51,7 +51,7 @@ def test_search_through_server_recovers_planted_formula_retries_and_logs(chat_se
     result = searcher.search(problem, budget=Budget(iterations=6), rng=np.random.default_rng(0))
 
     # the search finished and recovered the planted formula with fitted coefficients
-    assert result.iterations == 6 and result.stopped_by in ("iterations", "")
+    assert result.stopped_by == "exact" and result.iterations == 1 + searcher.config.patience_after_exact
     assert result.best.loss <= problem.evaluator.loss_floor
     x0, x1 = sympy.symbols("x0 x1", real=True)
     found = result.best.expr.to_sympy(rational=True)

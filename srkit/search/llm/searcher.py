@@ -307,9 +307,9 @@ class LLMSearcher:
                     state.end_iteration(**info)
                     break
             info.update(llm_calls=engine.n_calls, repairs=engine.n_repairs, trees=len(engine.trees))
+            stop = state.end_iteration(**info)
             if exact_since is None and state.front.min_loss <= problem.evaluator.loss_floor:
                 exact_since = state.iteration
-            stop = state.end_iteration(**info)
             if exact_since is not None and state.iteration - exact_since >= self.config.patience_after_exact:
                 state.stopped_by = state.stopped_by or "exact"
                 stop = True

@@ -48,7 +48,7 @@ def test_search_through_server_recovers_planted_formula_retries_and_logs(chat_se
                                 sleep=sleeps.append, log=log_path)
     searcher = LLMSearcher(client=client)
     problem = _problem()
-    result = searcher.search(problem, budget=Budget(iterations=6), rng=np.random.default_rng(0))
+    result = searcher.search(problem, budget=Budget(iterations=10), rng=np.random.default_rng(0))
 
     # the search finished and recovered the planted formula with fitted coefficients
     assert result.stopped_by == "exact" and result.iterations == 1 + searcher.config.patience_after_exact

@@ -90,7 +90,7 @@ def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _llm_settings(args: argparse.Namespace) -> dict[str, str] | None:
     """The llm searcher's settings from --llm-* (None for other searchers)."""
     given = {k: v for k, v in (("base_url", args.llm_base_url), ("model", args.llm_model),
-                               ("api_key", args.llm_api_key), ("log_path", args.llm_log)) if v}
+                               ("api_key", args.llm_api_key), ("log_path", args.llm_log)) if v is not None}
     if args.searcher != "llm":
         if given:
             raise ValueError("the --llm-* options need --searcher llm")

@@ -75,11 +75,17 @@ class AlphaTask:
     def text(self, expr: Expr) -> str:
         return expr.format(6)
 
-    def _plain(self) -> dict[str, list[str]]:
-        return {"fields": list(self.opset.variables), "operators": [op.name for op in self.opset.operators]}
+    @property
+    def fields(self) -> list[str]:
+        return list(self.opset.variables)
+
+    @property
+    def operators(self) -> list[str]:
+        return [op.name for op in self.opset.operators]
 
     def seed_messages(self, n: int, avoid: Sequence[str], tried: Sequence[str]) -> list[dict[str, str]]:
-        return alpha_prompt(**self._plain(), windows=self.windows, n=n, avoid=avoid, tried=tried)
+        return alpha_prompt(fields=self.fields, operators=self.operators, windows=self.windows, n=n,
+                            avoid=avoid, tried=tried)
 
     def _examples(self, dimension: str) -> list[tuple[str, dict[str, float]]]:
         if dimension not in ("effectiveness", "stability") or not self.scored:
@@ -95,14 +101,12 @@ class AlphaTask:
         tried: Sequence[str], n: int,
     ) -> list[dict[str, str]]:
         return alpha_prompt(
-            **self._plain(), windows=self.windows, n=n, formula=self.text(node.expr), scores=node.scores,
+            fields=self.fields, operators=self.operators, windows=self.windows, n=n, formula=self.text(node.expr), scores=node.scores,
             dimension=dimension, history=history, examples=self._examples(dimension), avoid=avoid, tried=tried,
         )
 
     def repair_hint(self) -> str:
-        plain = self._plain()
-        return (f"Use only the fields {', '.join(plain['fields'])} and the operators "
-                f"{', '.join(plain['operators'])}.")
+        return f"Use only the fields {', '.join(self.fields)} and the operators {', '.join(self.operators)}."
 
     def parse(self, reply: str) -> ParsedReply:
         return parse_reply(reply, self.opset, max_size=self.max_size, max_depth=self.max_depth)

@@ -109,7 +109,8 @@ class Node:
         self.q = max(self.q, self.reward)
 
     def path(self) -> list[Node]:
-        node, out = self, []
+        node: Node | None = self
+        out: list[Node] = []
         while node is not None:
             out.append(node)
             node = node.parent

@@ -19,12 +19,12 @@ import numpy as np
 from srkit.core.expr import Expr
 from srkit.core.operators import OperatorSet
 from srkit.search.llm.client import LLMClient
-from srkit.search.llm.prompts import alpha_prompt
+from srkit.search.llm.prompts import alpha_prompt, overfit_prompt, parse_overfit_score
 from srkit.search.llm.reply import ParsedReply, parse_reply
 from srkit.search.llm.reward import Dimension, RelativeReward
 from srkit.search.llm.tree import Node, Scored, TreeConfig, TreeEngine
 
-__all__ = ["ALPHA_DIMENSIONS", "AlphaTask", "mine_with_llm"]
+__all__ = ["ALPHA_DIMENSIONS", "AlphaTask", "mine_with_llm", "llm_overfit_score"]
 
 #: Alpha Jungle's five dimensions over the metric names a scoring function returns.
 ALPHA_DIMENSIONS: tuple[Dimension, ...] = (
@@ -140,3 +140,22 @@ def mine_with_llm(
     for _ in range(steps):
         engine.step()
     return engine
+
+
+def llm_overfit_score(
+    client: LLMClient, formula: str, history: Sequence[str] = (), *, temperature: float = 0.1
+) -> float:
+    """Alpha Jungle's over-fitting risk, 0 (none) to 10, judged by the model at low
+    temperature from the formula and its refinement history; nan when the reply has no score.
+
+    A scoring function can put it under the ``"overfit"`` metric of :data:`ALPHA_DIMENSIONS`.
+
+    Examples
+    --------
+    >>> from srkit.search.llm.proposers import ScriptedClient
+    >>> llm_overfit_score(ScriptedClient(['{"reason": "simple ratio", "score": 2}']), "close / open")
+    2.0
+    """
+    reply = client.complete(overfit_prompt(formula, history), temperature=temperature)
+    score = parse_overfit_score(reply.text)
+    return math.nan if score is None else score

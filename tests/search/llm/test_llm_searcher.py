@@ -152,3 +152,13 @@ def test_alpha_task_runs_the_tree_search_on_plain_data_and_a_scoring_callable():
     prompt = client.calls[1][-1]["content"]
     assert "Rolling windows must be one of: 5, 10, 20" in prompt and "Available fields: close, open, volume" in prompt
     assert "effectiveness" in prompt and "turnover" in prompt
+
+
+def test_overfitting_dimension_is_judged_by_the_model_at_low_temperature():
+    from srkit.search.llm import llm_overfit_score
+
+    client = ScriptedClient(['```json\n{"reason": "five nested windows", "score": 8}\n```', "I cannot judge"])
+    assert llm_overfit_score(client, "ts_mean(close, 5) / open", ["started from close / open"]) == 8.0
+    assert np.isnan(llm_overfit_score(client, "close"))
+    prompt = client.calls[0][-1]["content"]
+    assert "`ts_mean(close, 5) / open`" in prompt and "started from close / open" in prompt

@@ -34,7 +34,7 @@ def request_key(model: str, messages: Sequence[Message], params: Mapping[str, An
     Examples
     --------
     >>> request_key("m", [{"role": "user", "content": "hi"}], {"seed": 1})[:12]
-    '6c0f3f6f3b9e'
+    'ebe1101329d0'
     """
     payload = {
         "model": model,

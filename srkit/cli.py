@@ -97,7 +97,7 @@ def _llm_settings(args: argparse.Namespace) -> dict[str, str] | None:
         return None
     from srkit.search.llm import endpoint_configured
 
-    if not endpoint_configured(args.llm_base_url):
+    if not args.llm_model and not endpoint_configured(args.llm_base_url):
         print("srkit: no LLM endpoint configured (--llm-base-url or OPENAI_BASE_URL): formulas come from the "
               "grammar-random proposer, the random baseline", file=sys.stderr)
     return given

@@ -61,8 +61,10 @@ _FORMAT = (
 )
 
 
-def describe_data(dataset: Dataset, units: Mapping[str, str] | None = None, max_vars: int = 30) -> str:
-    """One line per variable and the target: units (where given) and statistics.
+def describe_data(
+    dataset: Dataset, units: Mapping[str, str] | None = None, max_vars: int = 30, n_rows: int = 5
+) -> str:
+    """One line per variable and the target (units where given, statistics), then a few rows.
 
     Examples
     --------
@@ -70,6 +72,7 @@ def describe_data(dataset: Dataset, units: Mapping[str, str] | None = None, max_
     >>> print(describe_data(as_dataset(np.array([[1.0], [3.0]]), np.array([2.0, 6.0])), {"x0": "m"}))
     - x0 [m]: min 1, max 3, mean 2, std 1
     - y (target): min 2, max 6, mean 4, std 2
+    Sample rows (x0 -> y): (1) -> 2; (3) -> 6
     """
     units = dict(units or {})
     lines = []
@@ -80,6 +83,11 @@ def describe_data(dataset: Dataset, units: Mapping[str, str] | None = None, max_
         lines.append(f"- ... and {dataset.n_features - max_vars} more variables")
     target = units.get("y") or units.get("target")
     lines.append(f"- y (target){_unit(target)}: {_stats(dataset.y)}")
+    if n_rows and dataset.n_features <= max_vars:
+        # evenly spread rows, so that sorted data still shows its range
+        picks = np.unique(np.linspace(0, dataset.n_samples - 1, min(n_rows, dataset.n_samples)).astype(int))
+        rows = [f"({', '.join(f'{c[i]:.4g}' for c in columns)}) -> {dataset.y[i]:.4g}" for i in picks]
+        lines.append(f"Sample rows ({', '.join(dataset.feature_names)} -> y): " + "; ".join(rows))
     return "\n".join(lines)
 
 

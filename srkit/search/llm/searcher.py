@@ -38,9 +38,11 @@ __all__ = ["LLMConfig", "LLMSearcher", "RegressionTask", "endpoint_configured"]
 logger = logging.getLogger(__name__)
 
 
-def endpoint_configured(base_url: str | None = None) -> bool:
-    """Whether a model endpoint is set (argument or ``$OPENAI_BASE_URL``)."""
-    return bool(base_url or os.environ.get("OPENAI_BASE_URL"))
+def endpoint_configured(base_url: str | None = None, model: str = "", api_key: str | None = None) -> bool:
+    """Whether a model endpoint is set: a base URL (argument or ``$OPENAI_BASE_URL``), or a
+    model and a key (argument or ``$OPENAI_API_KEY``) for the default OpenAI endpoint."""
+    key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
+    return bool(base_url or os.environ.get("OPENAI_BASE_URL") or (model and key))
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class LLMConfig:
             raise ValueError(f"gp_share must be in [0, 1), got {self.gp_share}")
         if self.cassette_mode not in ("record", "replay"):
             raise ValueError(f"cassette_mode must be 'record' or 'replay', got {self.cassette_mode!r}")
-        if endpoint_configured(self.base_url) and not self.model and self.cassette is None:
+        if self.base_url and not self.model and self.cassette is None:
             raise ValueError("an LLM endpoint is set but no model: pass model='...' (e.g. 'llama3.1' "
                              "for Ollama, the served model name for vLLM)")
 
@@ -222,9 +224,18 @@ class LLMSearcher:
 
             raise ValueError(f"unknown llm setting(s) {unknown}.{suggest(unknown[0], known)} "
                              f"Known: {', '.join(sorted(known))}")
-        self.config = dataclasses.replace(config, **settings) if config else LLMConfig(**settings)
+        self.config = cfg = dataclasses.replace(config, **settings) if config else LLMConfig(**settings)
         self.client = client
         self._api_key = api_key
+        if client is None and cfg.cassette is None:
+            endpoint = endpoint_configured(cfg.base_url, cfg.model, api_key)
+            if endpoint and not cfg.model:
+                raise ValueError("an LLM endpoint is set (OPENAI_BASE_URL) but no model: pass model='...' "
+                                 "(e.g. 'llama3.1' for Ollama, the served model name for vLLM)")
+            if cfg.model and not endpoint:
+                raise ValueError(f"model {cfg.model!r} is given but no endpoint: pass base_url (e.g. "
+                                 "http://localhost:11434/v1 for Ollama) or set OPENAI_BASE_URL, or an API key "
+                                 "for the OpenAI API")
         self.proposer = ""
         self.engine: TreeEngine | None = None
 
@@ -237,7 +248,7 @@ class LLMSearcher:
         client = self.client
         if client is None and cfg.cassette and cfg.cassette_mode == "replay":
             return ReplayClient(cfg.cassette, "replay", model=cfg.model or None)
-        if client is None and endpoint_configured(cfg.base_url):
+        if client is None and endpoint_configured(cfg.base_url, cfg.model, self._api_key):
             client = OpenAICompatClient(
                 cfg.base_url, self._api_key, cfg.model, temperature=cfg.temperature, max_tokens=cfg.max_tokens,
                 timeout=cfg.timeout, max_retries=cfg.max_retries, max_concurrency=cfg.max_concurrency,

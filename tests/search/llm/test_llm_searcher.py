@@ -111,6 +111,14 @@ def test_bad_settings_fail_early(monkeypatch):
     with pytest.raises(ValueError, match="no model"):
         LLMSearcher()
     assert LLMSearcher(llm={"model": "m", "api_key": "secret"}).config.model == "m"
+    monkeypatch.delenv("OPENAI_BASE_URL")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ValueError, match="no endpoint: pass base_url"):
+        LLMSearcher(llm={"model": "llama3.1"})
+    # a model and a key without a base URL: the OpenAI API
+    searcher = LLMSearcher(llm={"model": "gpt-4.1-mini", "api_key": "secret"})
+    client = searcher.make_client(_problem(), np.random.default_rng(0))
+    assert client.url == "https://api.openai.com/v1/chat/completions" and client.model == "gpt-4.1-mini"
     assert "secret" not in repr(LLMSearcher(llm={"model": "m", "api_key": "secret"}).config)
 
 
@@ -120,6 +128,7 @@ def test_prompts_show_units_statistics_front_and_avoid_list():
     searcher.search(_problem(), budget=Budget(iterations=6), rng=np.random.default_rng(0))
     first = client.calls[0][-1]["content"]
     assert "- x0 [m]: min" in first and "- y (target) [m^2]" in first and "sin(a)" in first
+    assert "Sample rows (x0, x1 -> y): (" in first
     later = next(c[-1]["content"] for c in reversed(client.calls) if "Current formula" in c[-1]["content"])
     assert "Best formulas so far" in later and "Current formula: `" in later and "Its scores" in later
     assert "Try to avoid including the following sub-expressions: `x0 * x1`" in later

@@ -65,7 +65,8 @@ class LLMConfig:
     max_failures : consecutive failed LLM calls after which the search stops (keeping its results).
     patience_after_exact : iterations to go on (looking for simpler forms) once a formula
         fits exactly; then the search stops and saves the remaining LLM calls.
-    patience : stop after this many iterations in a row that did not change the front (0: never).
+    patience : stop after this many iterations in a row that did not change the front (0: never;
+        with a paid API, ``max_calls`` and ``max_total_tokens`` bound the cost as well).
     scale_proposals : also score ``c * f`` for a proposal ``f`` without coefficients (models
         often write the shape, ``m * a``, and leave the scale out).
     gp_handoff : hand this many of the best formulas to GP as seeds afterwards (0: no GP phase).
@@ -90,7 +91,7 @@ class LLMConfig:
     tree: TreeConfig = field(default_factory=TreeConfig)
     max_failures: int = 3
     patience_after_exact: int = 5
-    patience: int = 50
+    patience: int = 0
     scale_proposals: bool = True
     gp_handoff: int = 0
     gp_share: float = 0.5

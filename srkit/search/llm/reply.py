@@ -11,7 +11,9 @@ ones into srkit's syntax before :func:`srkit.core.parse.parse` sees the text:
 
 :func:`extract_candidates` finds the formula lines of a reply (code fences, a JSON
 object or list, or plain lines) and :func:`parse_reply` parses them, returning
-the formulas and the errors to send back in a repair prompt.
+the formulas and the errors to send back in a repair prompt.  Alpha Jungle's JSON
+op-list (steps with name, input, param and output, plus argument sets) is read too,
+one formula per argument set (:func:`oplist_formulas`).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from srkit.core.expr import Expr
 from srkit.core.operators import OperatorSet
 from srkit.core.parse import ParseError, parse
 
-__all__ = ["ParsedReply", "extract_candidates", "normalize", "parse_reply", "MAX_REPLY_CHARS"]
+__all__ = ["ParsedReply", "extract_candidates", "normalize", "oplist_formulas", "parse_reply", "MAX_REPLY_CHARS"]
 
 #: Longer replies are cut: a runaway generation must not cost the parser time.
 MAX_REPLY_CHARS = 50_000
@@ -105,10 +107,62 @@ def _strings(value: object) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     if isinstance(value, dict):
+        steps = value.get("formula")
+        if isinstance(steps, list) and steps and all(isinstance(st, dict) for st in steps):
+            return oplist_formulas(value)
         for key in _KEYS:
             if key in value:
                 return _strings(value[key])
     return []
+
+
+def _words(value: object) -> list[str]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [str(v).strip() for v in items if str(v).strip()]
+
+
+def _substitute(text: str, env: dict[str, str]) -> str:
+    if not env:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in sorted(env, key=len, reverse=True)) + r")\b")
+    return pattern.sub(lambda m: env[m.group(1)], text)
+
+
+def oplist_formulas(value: dict[str, object], max_argument_sets: int = 3) -> list[str]:
+    """Formulas from Alpha Jungle's JSON op-list, one per argument set (at most 3).
+
+    ``{"formula": [{"name", "input", "param", "output"}, ...], "arguments": [{param: value}]}``:
+    each step is the call ``name(*input, *param)``; a later step may use an earlier
+    step's output by name; the last step is the formula.
+
+    Examples
+    --------
+    >>> oplist_formulas({"formula": [
+    ...     {"name": "ts_mean", "input": ["close"], "param": ["w"], "output": "m"},
+    ...     {"name": "div", "input": ["close", "m"], "output": "f"}],
+    ...     "arguments": [{"w": 5}, {"w": 20}]})
+    ['div(close, ts_mean(close, 5))', 'div(close, ts_mean(close, 20))']
+    """
+    env: dict[str, str] = {}
+    last = ""
+    steps = value.get("formula")
+    for step in steps if isinstance(steps, list) else []:
+        if not isinstance(step, dict) or not step.get("name"):
+            return []
+        args = [_substitute(a, env) for a in _words(step.get("input"))] + _words(step.get("param"))
+        last = f"{step['name']}({', '.join(args)})"
+        if step.get("output"):
+            env[str(step["output"]).strip()] = last
+    sets = value.get("arguments")
+    if not isinstance(sets, list) or not sets:
+        return [last] if last else []
+    out = []
+    for params in sets[:max_argument_sets]:
+        if isinstance(params, dict):
+            out.append(_substitute(last, {str(k): str(v) for k, v in params.items()}))
+    return out
 
 
 def extract_candidates(reply: str) -> list[str]:

@@ -85,3 +85,18 @@ def test_overfit_score_parsing() -> None:
 
 def test_one_based_names_win_over_positions() -> None:
     assert normalize("x_1 + X[0] + x2", ["x1", "x2"]) == "x1 + x1 + x2"
+
+
+def test_alpha_jungle_op_list_gives_one_formula_per_argument_set() -> None:
+    ops = default_registry().operator_set(["add", "sub", "mul", "div", "abs", "log"], ["close", "high", "low"])
+    reply = """```json
+{"formula": [
+   {"name": "sub", "input": ["high", "low"], "param": [], "output": "spread"},
+   {"name": "mul", "input": ["spread"], "param": ["k"], "output": "scaled"},
+   {"name": "div", "input": ["scaled", "close"], "output": "alpha"}],
+ "arguments": [{"k": 2}, {"k": 0.5}, {"k": 3}, {"k": 9}]}
+```"""
+    out = parse_reply(reply, ops)
+    assert [str(e) for e in out.exprs] == ["(high - low) * 2.0 / close", "(high - low) * 0.5 / close",
+                                           "(high - low) * 3.0 / close"]  # at most 3 argument sets
+    assert extract_candidates('{"formula": [{"name": "log", "input": "close", "output": "a"}]}') == ["log(close)"]

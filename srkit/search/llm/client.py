@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -155,6 +156,9 @@ class OpenAICompatClient:
         if not base.startswith(("http://", "https://")):
             raise ValueError(f"base_url must start with http:// or https://, got {base!r}; "
                              "e.g. http://localhost:11434/v1 for Ollama")
+        if re.match(r"https?://[^/]*@", base):
+            raise ValueError("base_url must not hold user:password@ (it would be logged); pass the "
+                             "credential as api_key, which is sent as a Bearer token")
         if not model:
             raise ValueError("model is required: the name the server knows, e.g. 'llama3.1' for Ollama")
         if max_concurrency < 1 or max_retries < 0 or timeout <= 0:

@@ -133,3 +133,8 @@ def test_call_log_in_memory():
     log = CallLog()
     log.write({"a": 1})
     assert log.records == [{"call": 0, "a": 1}]
+
+
+def test_password_in_the_url_is_refused():
+    with pytest.raises(ValueError, match="must not hold user:password@"):
+        OpenAICompatClient("http://user:pa55word@localhost:8000/v1", model="m")

@@ -68,6 +68,11 @@ def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0
     p.add_argument("--seed", type=int, help="random seed (same seed + eval budget: same result)")
     p.add_argument("--n-jobs", type=int, default=1, help="parallel workers for coefficient fitting")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
+    llm = p.add_argument_group("llm searcher (--searcher llm; any OpenAI-compatible server)")
+    llm.add_argument("--llm-base-url", help="e.g. http://localhost:11434/v1 (Ollama); default $OPENAI_BASE_URL")
+    llm.add_argument("--llm-model", help="model name as the server knows it, e.g. llama3.1")
+    llm.add_argument("--llm-api-key", help="API key (default $OPENAI_API_KEY; local servers need none)")
+    llm.add_argument("--llm-log", help="append every prompt and reply to this JSONL file")
 
 
 def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -78,8 +83,24 @@ def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         searcher=args.searcher, operators=operators, time_budget=args.time_budget,
         max_evals=args.max_evals, loss=args.loss, max_size=args.max_size,
         model_selection=args.selection, random_state=args.seed, n_jobs=args.n_jobs,
-        verbose=0 if args.quiet else 1,
+        verbose=0 if args.quiet else 1, llm=_llm_settings(args),
     )
+
+
+def _llm_settings(args: argparse.Namespace) -> dict[str, str] | None:
+    """The llm searcher's settings from --llm-* (None for other searchers)."""
+    given = {k: v for k, v in (("base_url", args.llm_base_url), ("model", args.llm_model),
+                               ("api_key", args.llm_api_key), ("log_path", args.llm_log)) if v is not None}
+    if args.searcher != "llm":
+        if given:
+            raise ValueError("the --llm-* options need --searcher llm")
+        return None
+    from srkit.search.llm import endpoint_configured
+
+    if not args.llm_model and not endpoint_configured(args.llm_base_url):
+        print("srkit: no LLM endpoint configured (--llm-base-url or OPENAI_BASE_URL): formulas come from the "
+              "grammar-random proposer, the random baseline", file=sys.stderr)
+    return given
 
 
 def _print_result(model, out=None) -> None:  # type: ignore[no-untyped-def]

@@ -57,6 +57,8 @@ class SymbolicRegressor:
     warm_start : start from the previous fit's Pareto front.
     fitter : a :class:`CoefficientFitter` (Levenberg-Marquardt settings).
     callbacks : extra :class:`~srkit.search.base.Callback` objects.
+    llm : settings of the ``"llm"`` searcher, e.g. ``{"base_url": "http://localhost:11434/v1",
+        "model": "llama3.1", "api_key": ...}`` (see :class:`~srkit.search.llm.LLMConfig`).
 
     Examples
     --------
@@ -88,6 +90,7 @@ class SymbolicRegressor:
         warm_start: bool = False,
         fitter: CoefficientFitter | None = None,
         callbacks: Sequence[Callback] = (),
+        llm: Mapping[str, Any] | None = None,
     ) -> None:
         self.searcher = searcher
         self.operators = operators
@@ -105,12 +108,13 @@ class SymbolicRegressor:
         self.warm_start = warm_start
         self.fitter = fitter
         self.callbacks = callbacks
+        self.llm = llm
 
     # ------------------------------------------------------------------ sklearn
     _PARAMS = (
         "searcher", "operators", "time_budget", "max_evals", "max_iterations", "loss", "max_size",
         "max_depth", "model_selection", "random_state", "n_jobs", "parallel_backend", "verbose",
-        "warm_start", "fitter", "callbacks",
+        "warm_start", "fitter", "callbacks", "llm",
     )
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -209,7 +213,9 @@ class SymbolicRegressor:
             selection=self.model_selection,  # type: ignore[arg-type]
             seeds=seeds,
         )
-        searcher = make_searcher(self.searcher)
+        if self.llm is not None and self.searcher != "llm":
+            raise ValueError("llm settings are for searcher='llm'; pass searcher='llm' or an LLMSearcher object")
+        searcher = make_searcher(self.searcher, **({"llm": self.llm} if self.llm is not None else {}))
         callbacks = list(self.callbacks)
         if self.verbose:
             from srkit.callbacks import ProgressPrinter

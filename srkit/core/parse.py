@@ -13,6 +13,7 @@ Pratt parser over a fixed token set:
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -29,7 +30,7 @@ MAX_NESTING = 200
 
 _TOKEN = re.compile(
     r"\s*(?:"
-    r"(?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z_0-9]*)"
     r"|(?P<op>\*\*|[-+*/^(),]|[\u2212\u00d7\u00b7\u00f7])"
     r")"
@@ -122,15 +123,21 @@ class _Parser:
         self.depth -= 1
         return left
 
+    def number(self, tok: _Tok) -> float:
+        value = float(tok.text)
+        if not math.isfinite(value):  # 1e999 or a 400-digit literal
+            raise _error(self.text, tok.pos, f"number {tok.text[:30]!r} is too large for float64")
+        return value
+
     def prefix(self) -> _Node:
         tok = self.take()
         if tok.kind == "num":
-            return (COEF, 0, float(tok.text), ())
+            return (COEF, 0, self.number(tok), ())
         if tok.kind == "op" and tok.text in ("-", "+"):
             nxt, after = self.peek(), self.peek(1)
             if tok.text == "-" and nxt.kind == "num" and after.text != "**":
                 self.take()
-                return (COEF, 0, -float(nxt.text), ())
+                return (COEF, 0, -self.number(nxt), ())
             operand = self.expression(_UNARY_BP)
             return operand if tok.text == "+" else self.call("neg", tok, (operand,))
         if tok.kind == "op" and tok.text == "(":

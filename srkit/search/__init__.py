@@ -7,14 +7,17 @@ from typing import Any
 from srkit.core.operators import suggest
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, Searcher
 from srkit.search.gp import GPConfig, GPSearcher
+from srkit.search.llm import LLMConfig, LLMSearcher
 
 __all__ = [
     "Budget", "Callback", "Problem", "SearchResult", "SearchState", "Searcher",
     "GPConfig", "GPSearcher", "SEARCHERS", "make_searcher",
+    "LLMConfig", "LLMSearcher",
 ]
 
 #: Every searcher srkit ships, by name.
 SEARCHERS: dict[str, type[Any]] = {"gp": GPSearcher}
+SEARCHERS["llm"] = LLMSearcher
 
 
 def make_searcher(searcher: str | Any, **options: Any) -> Any:

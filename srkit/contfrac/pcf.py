@@ -122,7 +122,7 @@ class PCF:
         """
         p, q = self.convergent(depth)
         d = self.self_digits(depth)
-        dps = 30 if not math.isfinite(d) else max(20, int(d) + 10)
+        dps = 30 if not math.isfinite(d) else max(20, int(d) + 3)
         return exact.ratio_to_mpf(p, q, dps)
 
     def _tail_log_error(self, depth: int) -> float:

@@ -66,7 +66,7 @@ def simplest_form(constant: Constant | None, coefs: Sequence[int]) -> tuple[int,
         w = ga * ga + ga * de * m1 - de * de * m0
         if w != 0:
             alt = _normalise((u, v, w, 0))
-            if sum(map(abs, alt)) < sum(map(abs, best)):
+            if sum(map(abs, alt)) <= sum(map(abs, best)):  # ties: prefer no constant in the denominator
                 best = alt
     return best
 

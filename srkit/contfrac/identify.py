@@ -268,21 +268,27 @@ def verify_pcf(pcf: "PCF", relation: Relation, depth: int = 1000, *, cap_digits:
         details["reason"] = "the fraction terminates (rational value)"
         return replace(relation, status="rejected", digits=math.nan, details=details)
     need_info = info_digits(relation.coefficients) + MARGIN_DIGITS
-    agrees = []
+    agrees, full, enough = [], [], []
     for d, s in ((d1, s1), (d2, s2)):
         w = int(max(15, min(s, cap_digits)))
         a = _agreement(relation, pcf.limit(d), w)
         agrees.append(a)
-        if a < MIN_FRACTION * min(s, cap_digits) or a < need_info:
-            details["agreement"] = agrees
-            details["reason"] = (f"agrees to only {a:.1f} digits at depth {d} (needs {max(MIN_FRACTION * min(s, cap_digits), need_info):.1f}; "
-                                 f"the PCF holds {s:.1f})")
-            return replace(relation, status="rejected", digits=a, details=details)
+        full.append(a >= MIN_FRACTION * min(s, cap_digits))  # agrees with (almost) every digit the PCF holds
+        enough.append(a >= need_info)                        # ... and far beyond the coefficients' information
     details["agreement"] = agrees
     exponential = s2 >= 1.5 * s1 and s2 - s1 >= 5
+    if not all(full):
+        k = full.index(False)
+        details["reason"] = (f"agrees to only {agrees[k]:.1f} digits at depth {(d1, d2)[k]} "
+                             f"(the PCF holds {(s1, s2)[k]:.1f}): a false positive")
+        return replace(relation, status="rejected", digits=agrees[k], details=details)
     if not exponential:
-        details["reason"] = f"digits grow only from {s1:.1f} to {s2:.1f} when the depth doubles (slow convergence)"
+        details["reason"] = (f"agrees with every digit the PCF holds, but its digits grow only from {s1:.1f} "
+                             f"to {s2:.1f} when the depth doubles (slow convergence): not certified")
         return replace(relation, status="slow", digits=s1, details=details)
+    if not all(enough):
+        details["reason"] = f"agrees to {min(agrees):.1f} digits, not {need_info:.1f} beyond the coefficients' information"
+        return replace(relation, status="rejected", digits=min(agrees), details=details)
     return replace(relation, status="verified", digits=s1, details=details)
 
 

@@ -223,12 +223,13 @@ def identify(value: Any, constants: Sequence[str | Constant] | None = None, *, d
         raise ValueError(f"value has only {avail:.0f} digits; identification needs at least {MARGIN_DIGITS + 3:.0f}")
     basis = get_constants(constants)  # type: ignore[arg-type]
     check = int(min(avail, 2000))
-    work = int(min(max(20, avail - 2), 60))
+    work = int(min(max(15, avail - 1), 60))  # PSLQ precision: never more digits than the value has
     found: list[Relation] = []
     for const in [None, *basis]:
         n_coef = 2 if const is None else 4
         budget = (min(work, avail) - MARGIN_DIGITS) / n_coef  # digits per coefficient that can still be certified
-        maxcoeff = int(min(max_height, max(1, (10**budget - 1) / 2)))
+        # mpmath's maxcoeff bounds the relation's norm (up to 2H for height H); the info rule below bounds H
+        maxcoeff = int(min(max_height, max(3, 10**budget)))
         c = constant_value(const, work + 10) if const is not None else None
         coefs = _pslq_relation(value, c, work, maxcoeff)
         if coefs is None:

@@ -53,13 +53,11 @@ def poly_values(coefs: Sequence[int], start: int, stop: int) -> list[int]:
         for c in reversed(coefs[:-1]):
             v = v * n + c
         return v.tolist()
-    out = []
-    for k in range(start, stop):
-        v = 0
-        for c in reversed(coefs):
-            v = v * k + c
-        out.append(v)
-    return out
+    n = np.arange(start, stop, dtype=np.int64).astype(object)  # Python ints, Horner in numpy's C loop
+    v = np.full(stop - start, coefs[-1], dtype=object)
+    for c in reversed(coefs[:-1]):
+        v = v * n + c
+    return v.tolist()
 
 
 def _mul(x: Mat, y: Mat) -> Mat:

@@ -155,7 +155,7 @@ def bench_screen() -> list[dict]:
 
 def bench_search(n_jobs: int, recheck_depth: int) -> dict:
     from srkit.contfrac.box import CoefficientBox
-    from srkit.contfrac.identify import Relation, _agreement
+    from srkit.contfrac.identification import Relation, _agreement
     from srkit.contfrac.search import ProgressLine, SearchConfig, blind_search
 
     box = CoefficientBox(2, 2, (-5, 5), (-5, 5))

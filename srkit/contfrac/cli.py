@@ -101,7 +101,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     import mpmath
 
     from srkit.contfrac import PCF
-    from srkit.contfrac.identify import identify
+    from srkit.contfrac.identification import identify
 
     pcf = PCF(_poly_arg(args.a), _poly_arg(args.b))
     value = pcf.limit(args.depth)
@@ -122,7 +122,7 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_identify(args: argparse.Namespace) -> int:
-    from srkit.contfrac.identify import identify
+    from srkit.contfrac.identification import identify
 
     consts = [c.strip() for c in args.constants.split(",")] if args.constants else None
     rel = identify(args.value, consts, digits=args.digits)

@@ -96,7 +96,7 @@ def screen(A: Any, B: Any, depth: int = 1000, *, rtol: float = 1e-10) -> ScreenR
     --------
     >>> r = screen([[1, 2, 0], [1, 0, 0]], [[0, 0, 1], [1, 0, 0]], depth=400)
     >>> np.round(r.value, 10).tolist(), r.converged.tolist()
-    [[1.2732395447, 1.6180339887], [True, True]]
+    ([1.2732395447, 1.6180339887], [True, True])
     """
     A = np.atleast_2d(np.asarray(A, dtype=np.int64))
     B = np.atleast_2d(np.asarray(B, dtype=np.int64))

@@ -27,7 +27,7 @@ from typing import Any, Callable, Sequence, TextIO
 import numpy as np
 
 from srkit.contfrac.box import CoefficientBox
-from srkit.contfrac.identify import MoebiusTable, Relation, verify_pcf
+from srkit.contfrac.identification import MoebiusTable, Relation, verify_pcf
 from srkit.contfrac.pcf import PCF
 from srkit.contfrac.screen import EIGEN_CLASSES, screen_box
 

@@ -8,7 +8,7 @@ import pytest
 
 from srkit.contfrac import PCF
 from srkit.contfrac.constants import CONSTANTS, constant_value, get_constants
-from srkit.contfrac.identify import MoebiusTable, Relation, identify, info_digits, simplest_form, verify_pcf
+from srkit.contfrac.identification import MoebiusTable, Relation, identify, info_digits, simplest_form, verify_pcf
 
 
 def test_basis_has_at_least_30_constants_and_they_are_right():
@@ -89,3 +89,11 @@ def test_verify_accepts_true_rejects_false_and_flags_slow():
     assert slow.status == "slow" and "slow convergence" in slow.details["reason"]
     rational = verify_pcf(PCF("n+1", "n-3"), Relation("pi", (4, 0, 0, 1)))
     assert rational.status == "rejected"
+
+
+def test_public_api_names():
+    import srkit.contfrac as cf
+
+    assert callable(cf.identify) and cf.identify is identify
+    rel = cf.identify(cf.PCF("n", "n").limit(200))
+    assert rel.constant == "e" and rel.coefficients == (1, 0, -1, 1) and str(rel) == "1/(e - 1)"

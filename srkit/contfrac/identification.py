@@ -120,6 +120,8 @@ class Relation:
     def formula(self) -> str:
         """The relation as readable text, e.g. ``'1/(e - 1)'`` or ``'(1 + 2*pi)/(3 - pi)'``."""
         sym = self.symbol or (get_constants([self.constant])[0].symbol if self.constant else "1")
+        if "/" in sym:  # a ratio such as I1(2)/I0(2) is one factor
+            sym = f"({sym})"
         al, be, ga, de = self.coefficients
         num, n_terms = _linear(al, be, sym)
         den, d_terms = _linear(ga, de, sym)

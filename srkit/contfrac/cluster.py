@@ -138,7 +138,7 @@ def cluster_metrics(points: Sequence[dict[str, Any]], planes: Sequence[tuple[str
     return ClusterResult(pts, cluster, label, plane_of, clusters)
 
 
-def _metrics_chunk(state: int, items: list[tuple[list[int], list[int]]]) -> list[dict[str, Any]]:
+def _metrics_chunk(state: int, items: Sequence[tuple[list[int], list[int]]]) -> list[dict[str, Any]]:
     from srkit.contfrac.pcf import PCF
 
     out = []

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 __all__ = ["Constant", "CONSTANTS", "constant_value", "get_constants"]
 
@@ -22,7 +22,7 @@ class Constant:
 
     name: str
     symbol: str
-    recipe: Callable[[], object]
+    recipe: Callable[[], Any]
     description: str = ""
     quadratic: tuple[int, int] | None = None  # (m0, m1) with c**2 = m1*c + m0, for rationalising
 
@@ -33,7 +33,7 @@ def _m():  # type: ignore[no-untyped-def]
     return mpmath
 
 
-def _c(name: str, symbol: str, recipe: Callable[[], object], description: str = "",
+def _c(name: str, symbol: str, recipe: Callable[[], Any], description: str = "",
        quadratic: tuple[int, int] | None = None) -> Constant:
     return Constant(name, symbol, recipe, description, quadratic)
 
@@ -81,7 +81,7 @@ CONSTANTS: tuple[Constant, ...] = (
 _BY_NAME = {c.name: c for c in CONSTANTS}
 
 
-def get_constants(names: Sequence[str] | None = None) -> tuple[Constant, ...]:
+def get_constants(names: Sequence[str | Constant] | None = None) -> tuple[Constant, ...]:
     """The constants with these names (all of :data:`CONSTANTS` if None); a clear error for unknown names.
 
     >>> [c.symbol for c in get_constants(["pi", "zeta3"])]
@@ -89,7 +89,7 @@ def get_constants(names: Sequence[str] | None = None) -> tuple[Constant, ...]:
     """
     if names is None:
         return CONSTANTS
-    out = []
+    out: list[Constant] = []
     for n in names:
         if isinstance(n, Constant):
             out.append(n)

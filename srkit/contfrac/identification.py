@@ -252,8 +252,8 @@ def verify_pcf(pcf: "PCF", relation: Relation, depth: int = 1000, *, cap_digits:
 
     Returns the relation with ``status`` set:
 
-    * ``"verified"``: the PCF converges exponentially (its digits at least 1.5x
-      from depth to 2*depth) and the relation agrees at both depths with 80% of
+    * ``"verified"``: the PCF converges exponentially (distinct eigenvalue moduli, and
+      its digits grow at least 1.5x from depth to 2*depth) and the relation agrees at both depths with 80% of
       the PCF's digits (up to ``cap_digits``) and 12 digits beyond the
       coefficients' information;
     * ``"slow"``: the same agreement, but the PCF's digits grow only slowly (for
@@ -279,7 +279,11 @@ def verify_pcf(pcf: "PCF", relation: Relation, depth: int = 1000, *, cap_digits:
         full.append(a >= MIN_FRACTION * min(s, cap_digits))  # agrees with (almost) every digit the PCF holds
         enough.append(a >= need_info)                        # ... and far beyond the coefficients' information
     details["agreement"] = agrees
-    exponential = s2 >= 1.5 * s1 and s2 - s1 >= 5
+    # Agreement must grow with depth as the recurrence predicts: distinct eigenvalue moduli give a
+    # fixed number of digits per term (so doubling the depth at least ~doubles them); equal moduli
+    # ("polynomial" class) give sub-exponential convergence that no depth certifies.
+    details["eig_class"] = pcf.eigenvalue_class()
+    exponential = s2 >= 1.5 * s1 and s2 - s1 >= 5 and details["eig_class"] == "exponential"
     if not all(full):
         k = full.index(False)
         details["reason"] = (f"agrees to only {agrees[k]:.1f} digits at depth {(d1, d2)[k]} "

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any, Sequence
+from typing import Any, Iterable
 
 __all__ = ["as_poly", "poly_str", "poly_mul", "poly_shift", "poly_divmod", "degree"]
 
 Poly = tuple[int, ...]
 
 
-def _strip(c: Sequence[int]) -> Poly:
+def _strip(c: Iterable[int]) -> Poly:
     c = list(c)
     while c and c[-1] == 0:
         c.pop()
@@ -29,7 +29,7 @@ def _as_int(x: Any, what: str) -> int:
     if isinstance(x, numbers.Integral):
         return int(x)
     if isinstance(x, numbers.Real) and float(x).is_integer():
-        return int(x)
+        return int(float(x))
     try:  # sympy Integer / Rational
         import sympy
 
@@ -124,7 +124,7 @@ def poly_shift(p: Poly, k: int) -> Poly:
     return _strip(out)
 
 
-def poly_divmod(p: Poly, d: Poly) -> tuple[Poly, Poly] | None:
+def poly_divmod(p: Poly, d: Poly) -> "tuple[Poly, Poly] | None":
     """Exact integer division ``p = s*d + r``; ``None`` if a quotient coefficient is not an integer."""
     if not d:
         raise ZeroDivisionError("division by the zero polynomial")

@@ -10,7 +10,7 @@ value is a key for matching, never a result; results are verified exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -71,8 +71,9 @@ class ScreenResult:
     def concat(parts: list["ScreenResult"]) -> "ScreenResult":
         if not parts:
             raise ValueError("nothing to concatenate")
-        return ScreenResult(*(np.concatenate([getattr(p, f) for p in parts]) for f in
-                              ("value", "error", "converged", "terminates", "eig_class")), depth=parts[0].depth)
+        fields = ("value", "error", "converged", "terminates", "eig_class")
+        arrays = {f: np.concatenate([getattr(p, f) for p in parts]) for f in fields}
+        return ScreenResult(**arrays, depth=parts[0].depth)
 
 
 def _run_kernel(A: np.ndarray, B: np.ndarray, depth: int, rtol: float) -> ScreenResult:
@@ -107,7 +108,7 @@ def screen(A: Any, B: Any, depth: int = 1000, *, rtol: float = 1e-10) -> ScreenR
     return _run_kernel(A, B, depth, rtol)
 
 
-def _screen_blocks(state: tuple[CoefficientBox, int, float, int], blocks: list[int]) -> list[ScreenResult]:
+def _screen_blocks(state: tuple[CoefficientBox, int, float, int], blocks: Sequence[int]) -> list[ScreenResult]:
     box, depth, rtol, size = state
     out = []
     for k in blocks:

@@ -156,7 +156,7 @@ class ProgressLine:
         return None
 
 
-def _verify_group(state: tuple[SearchConfig], groups: list[tuple[int, list[int], list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+def _verify_group(state: tuple[SearchConfig], groups: Sequence[Any]) -> list[dict[str, Any]]:
     """Verify the candidate relations of each PCF (simplest first); one outcome dict per PCF."""
     (config,) = state
     out = []

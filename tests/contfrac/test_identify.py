@@ -97,3 +97,9 @@ def test_public_api_names():
     assert callable(cf.identify) and cf.identify is identify
     rel = cf.identify(cf.PCF("n", "n").limit(200))
     assert rel.constant == "e" and rel.coefficients == (1, 0, -1, 1) and str(rel) == "1/(e - 1)"
+
+
+def test_equal_eigenvalue_moduli_are_never_verified():
+    # Brouncker-type PCF 6; (2n-1)^2 = 3 + pi: true, but polynomially slow
+    rel = verify_pcf(PCF(6, "(2*n-1)**2"), Relation("pi", (3, 1, 1, 0)), depth=500)
+    assert rel.status == "slow" and rel.details["eig_class"] == "polynomial"

@@ -79,6 +79,8 @@ def register(subparsers: Any) -> None:
     cl.add_argument("--coef-range", type=int, nargs=2, default=[-5, 5], metavar=("LOW", "HIGH"))
     cl.add_argument("--seed", type=int, default=0, help="random seed of the sample")
     cl.add_argument("--min-cluster-size", type=int, default=5)
+    cl.add_argument("--identify-unlabelled", action="store_true",
+                    help="name clusters without anchors by identifying 4 members each (PSLQ; slower)")
     cl.add_argument("--plot", help="save scatter plots of the metric planes to this PNG")
     cl.add_argument("--output", help="write one CSV row per PCF with its cluster and label")
     cl.add_argument("--n-jobs", type=int, default=1)
@@ -193,9 +195,14 @@ def _cmd_cluster(args: argparse.Namespace) -> int:
         extra = [s for s in sample_pcfs(box, args.sample, args.seed) if (tuple(s[0]), tuple(s[1])) not in known]
         points += [{**m, "constant": None} for m in metrics_table(extra, n_jobs=args.n_jobs)]
     res = cluster_metrics(points, min_cluster_size=args.min_cluster_size)
+    if args.identify_unlabelled:
+        from srkit.contfrac.cluster import label_by_pslq
+
+        label_by_pslq(res)
     print(res.summary())
     for cid, c in sorted(res.clusters.items(), key=lambda kv: -kv[1]["size"])[:30]:
-        print(f"  cluster {cid:4d}  {c['size']:6d} PCFs  plane {c['plane']:16s} label {c['label'] or '-'}")
+        how = " (PSLQ)" if c.get("labelled_by") == "pslq" else ""
+        print(f"  cluster {cid:4d}  {c['size']:6d} PCFs  plane {c['plane']:16s} label {c['label'] or '-'}{how}")
     if args.plot:
         res.plot(args.plot)
         print(f"saved {args.plot}")

@@ -21,7 +21,7 @@ import numpy as np
 
 from srkit.core.rng import RandomState, as_generator
 
-__all__ = ["PLANES", "ClusterResult", "cluster_metrics", "metrics_table", "sample_pcfs"]
+__all__ = ["PLANES", "ClusterResult", "cluster_metrics", "label_by_pslq", "metrics_table", "sample_pcfs"]
 
 PLANES: tuple[tuple[str, str], ...] = (("fr_delta", "d"), ("fr_delta", "c"), ("fr_delta", "conv_d"), ("fr_delta", "conv_c"))
 
@@ -136,6 +136,34 @@ def cluster_metrics(points: Sequence[dict[str, Any]], planes: Sequence[tuple[str
             pending[members] = False
             next_id += 1
     return ClusterResult(pts, cluster, label, plane_of, clusters)
+
+
+def label_by_pslq(result: ClusterResult, constants: Sequence[str] | None = None, samples: int = 4,
+                  depth: int = 1000) -> ClusterResult:
+    """Name clusters that have no anchor by identifying up to ``samples`` members (points with ``a``, ``b``).
+
+    A cluster takes a constant only if every sampled member is identified (a verified
+    relation, see :func:`srkit.contfrac.identify`) with that same constant; the paper's
+    step (e) with PSLQ.  Updates ``result`` in place and returns it.
+    """
+    from srkit.contfrac.identification import identify
+    from srkit.contfrac.pcf import PCF
+
+    for cid, info in result.clusters.items():
+        if info["label"]:
+            continue
+        members = [i for i in np.nonzero(result.cluster == cid)[0] if "a" in result.points[i]][:samples]
+        names = set()
+        for i in members:
+            p = result.points[i]
+            rel = identify(PCF(p["a"], p["b"]).limit(depth), constants)
+            names.add(rel.constant if rel is not None else None)
+        if len(names) == 1 and None not in names:
+            name = names.pop()
+            info["label"], info["labelled_by"] = name, "pslq"
+            for i in np.nonzero(result.cluster == cid)[0]:
+                result.label[i] = name
+    return result
 
 
 def _metrics_chunk(state: int, items: Sequence[tuple[list[int], list[int]]]) -> list[dict[str, Any]]:

@@ -125,6 +125,28 @@ class PCF:
         dps = 30 if not math.isfinite(d) else max(20, int(d) + 3)
         return exact.ratio_to_mpf(p, q, dps)
 
+    def value(self, digits: int, max_depth: int = 1 << 20):  # type: ignore[no-untyped-def]
+        """The limit to ``digits`` correct digits: the depth doubles until the convergent holds them.
+
+        Raises ``ValueError`` if ``max_depth`` terms are not enough (slow convergence).
+
+        >>> import mpmath
+        >>> mpmath.nstr(PCF("2*n+1", "n**2").value(30), 30)
+        '1.27323954473516268615107010698'
+        """
+        import mpmath
+
+        if digits < 1:
+            raise ValueError(f"digits must be positive, got {digits}")
+        depth = 64
+        while self.digits(depth) < digits + 2:
+            if depth >= max_depth:
+                raise ValueError(f"{self!r} holds only {self.digits(depth):.1f} digits at depth {depth}; it converges "
+                                 f"too slowly for {digits} digits (raise max_depth or ask for fewer digits)")
+            depth = min(2 * depth, max_depth)
+        with mpmath.workdps(digits):
+            return +self.limit(depth)
+
     def _tail_log_error(self, depth: int) -> float:
         """Natural log of ``|L - x(depth)|``, L from deeper exact convergents (see ``_TAIL_RTOL_LOG``)."""
         n = _check_depth(depth)

@@ -148,3 +148,11 @@ def test_eigenvalue_classes():
     assert PCF("2*n+1", "n**2").eigenvalue_class() == "exponential"
     assert PCF(2, "(2*n-1)**2").eigenvalue_class() == "polynomial"
     assert PCF(1, "-n**2").eigenvalue_class() == "complex"
+
+
+def test_value_to_any_number_of_digits():
+    v = PCF("n", "n").value(500)
+    with mpmath.workdps(520):
+        assert abs(v - 1 / (mpmath.e - 1)) < mpmath.mpf(10) ** -499
+    with pytest.raises(ValueError, match="converges too slowly"):
+        PCF(2, "(2*n-1)**2").value(40, max_depth=4096)

@@ -63,6 +63,15 @@ def test_callback_stops_and_keeps_results():
     assert res.stopped_by == "callback" and len(seen) == 1 and len(res.blocks_done) == 2
 
 
+def test_interrupt_returns_what_was_found(tmp_path):
+    def interrupt(progress):
+        raise KeyboardInterrupt
+
+    res = blind_search(BOX, CFG, callbacks=[interrupt], checkpoint=tmp_path / "ck.jsonl")
+    assert res.stopped_by == "interrupt" and len(res.records) > 0
+    assert len((tmp_path / "ck.jsonl").read_text().splitlines()) == 2  # header + the finished batch
+
+
 def test_time_budget_stops_early():
     res = blind_search(BOX, SearchConfig(depth=600, verify_depth=400, metrics=False, block_size=200), time_budget=0.0)
     assert res.stopped_by == "time_budget" and not res.complete and len(res.blocks_done) > 0

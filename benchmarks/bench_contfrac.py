@@ -141,7 +141,7 @@ def bench_screen() -> list[dict]:
     box = CoefficientBox(2, 2, (-5, 5), (-5, 5))
     screen_box(box, 1000, blocks=[0])  # numba cache load, not timed
     rows = []
-    for n_jobs in (2, 1):
+    for n_jobs in (2, 1):  # threads (the default backend): the numba kernel releases the GIL
         t = time.perf_counter()
         r = screen_box(box, 1000, n_jobs=n_jobs)
         dt = time.perf_counter() - t

@@ -118,10 +118,12 @@ def _screen_blocks(state: tuple[CoefficientBox, int, float, int], blocks: Sequen
 
 
 def screen_box(box: CoefficientBox, depth: int = 1000, *, rtol: float = 1e-10, n_jobs: int = 1,
-               block_size: int = 65536, blocks: list[int] | None = None, backend: str = "loky") -> ScreenResult:
+               block_size: int = 65536, blocks: list[int] | None = None, backend: str = "threading") -> ScreenResult:
     """Screen every PCF of ``box`` (or only the given blocks of ``block_size`` indices), in parallel over blocks.
 
     The result does not depend on ``n_jobs``: each block is a pure function of its index.
+    The default backend is threads: the numba kernel releases the GIL, and threads start
+    instantly, where new worker processes would first import srkit and load the kernel.
 
     >>> box = CoefficientBox(1, 1, (-1, 1), (-1, 1))
     >>> r = screen_box(box, depth=200)

@@ -245,7 +245,8 @@ def blind_search(
     ----------
     box : the coefficient box (see :class:`CoefficientBox`).
     config : :class:`SearchConfig` (defaults: depth 1000, table height 6, all constants).
-    n_jobs : parallel workers for the screen and the verification (results do not depend on it).
+    n_jobs : parallel workers for the screen (threads) and the verification (``backend``);
+        results do not depend on it.
     time_budget : seconds; the run stops after the batch in which it ran out.
     max_blocks : stop after this many blocks (of ``config.block_size`` PCFs).
     checkpoint, resume : JSON-lines file appended after each batch; with ``resume``
@@ -275,12 +276,14 @@ def blind_search(
     table = MoebiusTable(config.constants, config.max_coef)
     timings = {"table": time.perf_counter() - table_t, "screen": 0.0, "match": 0.0, "verify": 0.0}
     batch = max(2, 2 * (n_jobs if n_jobs > 0 else 2))
+    # the screen kernel releases the GIL, so threads parallelise it without starting processes
+    screen_backend = "threading" if backend in ("loky", "multiprocessing", "threading") else backend
     try:
         for start in range(0, len(todo), batch):
             blocks = todo[start:start + batch]
             t = time.perf_counter()
             scr = screen_box(box, config.depth, rtol=config.rtol, n_jobs=n_jobs, block_size=config.block_size,
-                             blocks=blocks, backend=backend)
+                             blocks=blocks, backend=screen_backend)
             timings["screen"] += time.perf_counter() - t
             t = time.perf_counter()
             index = np.concatenate([np.arange(k * config.block_size, min((k + 1) * config.block_size, len(box)))

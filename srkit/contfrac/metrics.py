@@ -117,7 +117,7 @@ def blind_metrics(pcf: "PCF", depth: int = 1000, limit_n: float = 1e9) -> BlindM
     log_q_red_a = np.array(log_q_red)
     err = np.array(log_err)
     q_last = Lm[3]
-    limit = float(Lm[1] / q_last) if q_last else math.nan  # mpz / mpz -> correctly rounded mpfr
+    limit = exact.ratio_float(Lm[1], q_last)
     fr = -1.0 - err[-1] / log_q_red[-1] if log_q_red[-1] > 0 else math.nan
     naive = -1.0 - err[-1] / log_q[-1] if log_q[-1] > 0 else math.nan
 

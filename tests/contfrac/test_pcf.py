@@ -156,3 +156,11 @@ def test_value_to_any_number_of_digits():
         assert abs(v - 1 / (mpmath.e - 1)) < mpmath.mpf(10) ** -499
     with pytest.raises(ValueError, match="converges too slowly"):
         PCF(2, "(2*n-1)**2").value(40, max_depth=4096)
+
+
+def test_ratio_float_of_huge_integers():
+    from srkit.contfrac.exact import ratio_float
+
+    assert ratio_float(10**600 + 7, 4 * 10**600) == pytest.approx(0.25, rel=1e-15)
+    assert ratio_float(3, 10**500) == 0.0 and ratio_float(-(10**500), 7) == -math.inf
+    assert math.isnan(ratio_float(1, 0))

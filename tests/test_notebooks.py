@@ -20,7 +20,9 @@ def test_notebook_runs(path, tmp_path):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
     assert (tmp_path / "pareto_front.png").exists() or path.name != "01_fit_equations.ipynb"
+    assert (tmp_path / "cf_clusters.png").exists() or path.name != "03_continued_fractions.ipynb"
 
 
 def test_there_is_a_notebook():
     assert any(p.name == "01_fit_equations.ipynb" for p in NOTEBOOKS)
+    assert any(p.name == "03_continued_fractions.ipynb" for p in NOTEBOOKS)

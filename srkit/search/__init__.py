@@ -7,14 +7,16 @@ from typing import Any
 from srkit.core.operators import suggest
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, Searcher
 from srkit.search.gp import GPConfig, GPSearcher
+from srkit.search.mcts import MCTSConfig, MCTSSearcher
 
 __all__ = [
     "Budget", "Callback", "Problem", "SearchResult", "SearchState", "Searcher",
     "GPConfig", "GPSearcher", "SEARCHERS", "make_searcher",
+    "MCTSConfig", "MCTSSearcher",
 ]
 
 #: Every searcher srkit ships, by name.
-SEARCHERS: dict[str, type[Any]] = {"gp": GPSearcher}
+SEARCHERS: dict[str, type[Any]] = {"gp": GPSearcher, "mcts": MCTSSearcher}
 
 
 def make_searcher(searcher: str | Any, **options: Any) -> Any:

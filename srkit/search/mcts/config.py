@@ -12,9 +12,9 @@ __all__ = ["MCTSConfig"]
 
 
 def _default_gp() -> GPConfig:
-    # a smaller population than a stand-alone GP: each call refines seeds for a few
-    # generations, and several calls share the time budget
-    return GPConfig(population_size=300, patience_after_exact=10)
+    # GP's own defaults: with fewer individuals (300) or generations per call (20) the
+    # pipeline lost problems GP alone solves (Nguyen-1, -9, -10 at 12-20 s)
+    return GPConfig(patience_after_exact=10)
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ class MCTSConfig:
     # pipeline
     gp_refine: bool = True
     gp: GPConfig = field(default_factory=_default_gp)
-    gp_generations: int = 20
+    gp_generations: int = 50
     n_seeds: int = 50
     pool_size: int = 50
     reset_interval: int = 25

@@ -125,9 +125,11 @@ class MCTSSearcher:
         self._floor = ev.loss_floor
         ops = problem.opset
         if ops.has("add") and ops.has("mul"):
-            one = Expr.coefficient(ops, 1.0)
-            zero = Expr.coefficient(ops, 0.0)
-            self._affine = lambda e: Expr.apply(ops, "add", zero, Expr.apply(ops, "mul", one, e))
+            def affine(e: Expr, a: float, b: float) -> Expr:
+                scaled = Expr.apply(ops, "mul", Expr.coefficient(ops, b), e)
+                return scaled if a == 0 else Expr.apply(ops, "add", Expr.coefficient(ops, a), scaled)
+
+            self._affine = affine
         else:
             self._affine = None
         lanes = [_Lane("whole", self._new_q(grammar))]
@@ -160,7 +162,7 @@ class MCTSSearcher:
                     self._run_lane(state, grammar, lane, rng, info)
             epoch += 1
             stop = state.end_iteration(**info)
-            if self._exact:  # GP has simplified its exact fits already (its own patience)
+            if self._exact:  # GP has simplified the exact fit already (its own patience)
                 state.stopped_by = state.stopped_by or "exact"
                 stop = True
             if stop:
@@ -191,17 +193,19 @@ class MCTSSearcher:
             if known is not None:
                 return self._reward(known[0].size, known[1])
             # Fitting coefficients costs a hundred evaluations or more: judge the shape first
-            # by its best affine rescaling (one evaluation) and fit only the promising share.
-            estimate = ev.scaled_loss(expr)
+            # by its best affine rescaling (closed form, one evaluation) and fit only the
+            # promising share.
+            a, b, estimate = ev.scaled_fit(expr)
             if expr.n_coefs and not lane.promising(estimate, cfg.fit_fraction):
                 return self._reward(expr.size, estimate)
             fitted, loss = ev.fit(expr)
             self._found(state, lane, fitted, loss)
             if not expr.n_coefs and estimate < 0.5 * loss and self._affine is not None:
-                # the shape is right but the scale is not: a + b * expr, fitted, may be exact
-                if lane.promising(estimate, cfg.fit_fraction):
-                    self._found(state, lane, *ev.fit(self._affine(expr)))
-                return self._reward(expr.size, estimate)
+                # the shape is right but the scale is not: a + b * expr, with a and b in
+                # closed form, is a candidate of its own (snapped by recovery rules, refit by GP)
+                affine = self._affine(expr, a, b)
+                self._found(state, lane, affine, ev.loss(affine))
+                return self._reward(expr.size + 4, estimate)
             return self._reward(fitted.size, loss)
 
         def stop() -> bool:
@@ -212,13 +216,16 @@ class MCTSSearcher:
             max_weight=cfg.max_weight, exploration=cfg.exploration, p_leaf=cfg.p_leaf,
             policy_mix=cfg.policy_mix, temperature=cfg.q_temperature,
         )
-        n0 = ev.n_evals
+        n0, t0 = ev.n_evals, state.elapsed
         tree.run(rng, stop)
         info[f"{lane.name}_mcts_evals"] = ev.n_evals - n0
-        if cfg.gp_refine and not stop():
-            n0 = ev.n_evals
+        info[f"{lane.name}_mcts_time"] = round(state.elapsed - t0, 3)
+        # after an exact fit GP still runs: its patience_after_exact generations simplify it
+        if cfg.gp_refine and not state.out_of_budget():
+            n0, t0 = ev.n_evals, state.elapsed
             self._refine(state, grammar, lane, rng)
             info[f"{lane.name}_gp_evals"] = ev.n_evals - n0
+            info[f"{lane.name}_gp_time"] = round(state.elapsed - t0, 3)
         if len(lane.found) > 20 * cfg.n_seeds:  # keep memory flat over long runs
             lane.found = {e.skeleton: (e, loss, r) for e, loss, r in lane.best_found(cfg.n_seeds)}
 

@@ -45,6 +45,11 @@ class Form:
     pos: tuple[Expr, ...]
     neg: tuple[Expr, ...]
 
+    @property
+    def key(self) -> tuple[str, tuple[bytes, ...], tuple[bytes, ...]]:
+        """The form's structure (kind and skeletons), whatever its coefficient values."""
+        return self.kind, tuple(p.skeleton for p in self.pos), tuple(p.skeleton for p in self.neg)
+
     def _ops(self) -> tuple[str, str]:
         return {"additive": ("add", "sub"), "multiplicative": ("mul", "div"), "power": ("pow", "pow")}[self.kind]
 

@@ -256,3 +256,13 @@ def test_estimator_and_cli_use_mcts(tmp_path, capsys):
     assert code == 0
     out = capsys.readouterr().out
     assert "search: mcts" in out and "Chosen formula: m * a" in out.replace("a * m", "m * a")
+
+
+def test_constant_power_base_is_a_rule():
+    g = _grammar(ops=("add", "pow"))
+    p = g.step(g.start(), g.action_of("pow"))
+    assert _names(g, p) == ["x0", "add", "pow"]  # c ** f is banned by default
+    p = g.step(p, g.action_of("x0"))
+    assert "C" in _names(g, p)  # x0 ** c is fine
+    free = _grammar(ops=("add", "pow"), constant_power_base=True)
+    assert "C" in _names(free, free.step(free.start(), free.action_of("pow")))

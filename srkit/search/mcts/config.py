@@ -90,7 +90,7 @@ class MCTSConfig:
     q_step_reward: float = 0.0
     policy_mix: float = 0.5
     q_temperature: float = 0.1
-    q_max_states: int = 200_000
+    q_max_states: int = 100_000
     learn_from_gp: bool = True
     # sub-tree discovery
     subtree_discovery: bool = True

@@ -37,6 +37,8 @@ class StructureRules:
         directly, e.g. ``("exp", "log")`` bans ``exp(log(...))``.
     no_constant_subtrees : forbid subtrees without a variable other than a single leaf
         (``sin(c)``, ``c + c``): each is just one coefficient, written the long way.
+    constant_power_base : allow a constant as the base of ``pow`` (``0.3679 ** (x*x)``
+        fits ``exp(-x**2)`` exactly but reads as a float, which no recovery rule accepts).
 
     Examples
     --------
@@ -50,6 +52,7 @@ class StructureRules:
     trig_ops: tuple[str, ...] = ("sin", "cos", "tan")
     forbidden_children: tuple[tuple[str, str], ...] = (("exp", "log"), ("log", "exp"))
     no_constant_subtrees: bool = True
+    constant_power_base: bool = False
 
     def __post_init__(self) -> None:
         if self.max_depth < 1 or self.max_size < 1 or self.max_coefs < 0:
@@ -127,6 +130,7 @@ class Grammar:
                 self._banned_under.setdefault(opset.code(parent), set()).add(
                     codes.index(opset.code(child))
                 )
+        self._pow = opset.code("pow") if opset.has("pow") and not rules.constant_power_base else -99
         self._action_of_code = {(c, a if c == VAR else 0): i for i, (c, a) in enumerate(zip(codes, args))}
         self._allowed_memo: dict[tuple[int, int, bool, bool, bool, int], list[int]] = {}
 
@@ -141,7 +145,8 @@ class Grammar:
 
     def allowed(self, p: Partial) -> list[int]:
         """Actions the rules allow in the next slot of ``p`` (never empty for a valid ``p``)."""
-        depth, parent, in_trig, const_banned, _ = p.slots[-1]
+        depth, parent, in_trig, const_banned, is_left = p.slots[-1]
+        const_banned = const_banned or (is_left and parent == self._pow)
         # size still free after the smallest completion of the other open slots
         room = self.rules.max_size - len(p.tokens) - (len(p.slots) - 1)
         coef_ok = p.n_coefs < self.rules.max_coefs

@@ -231,8 +231,9 @@ class MCTSSearcher:
             self._refine(state, grammar, lane, rng)
             info[f"{lane.name}_gp_evals"] = ev.n_evals - n0
             info[f"{lane.name}_gp_time"] = round(state.elapsed - t0, 3)
-        if len(lane.found) > 20 * cfg.n_seeds:  # keep memory flat over long runs
-            lane.found = {e.skeleton: (e, loss, r) for e, loss, r in lane.best_found(cfg.n_seeds)}
+        keep = max(cfg.n_seeds, cfg.form_max_exprs)
+        if len(lane.found) > 20 * keep:  # keep memory flat over long runs
+            lane.found = {e.skeleton: (e, loss, r) for e, loss, r in lane.best_found(keep)}
 
     def _refine(self, state: SearchState, grammar: Grammar, lane: _Lane, rng: np.random.Generator) -> None:
         """GP seeded with the lane's best expressions and its recycled pool."""

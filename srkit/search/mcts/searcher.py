@@ -193,12 +193,16 @@ class MCTSSearcher:
             f = grammar.to_expr(tokens)
             expr = lane.form.wrap(f) if lane.form is not None else f
             known = ev.cached_fit(expr)
-            if known is not None:
+            if known is not None and (expr.n_coefs or known[1] <= self._floor):
                 return self._reward(known[0].size, known[1])
             # Fitting coefficients costs a hundred evaluations or more: judge the shape first
             # by its best affine rescaling (closed form, one evaluation) and fit only the
             # promising share.
             a, b, estimate = ev.scaled_fit(expr)
+            if known is not None:  # a coefficient-free shape seen before: same reward as then
+                if estimate < 0.5 * known[1] and self._affine is not None:
+                    return self._reward(expr.size + 4, estimate)
+                return self._reward(known[0].size, known[1])
             if expr.n_coefs and not lane.promising(estimate, cfg.fit_fraction):
                 return self._reward(expr.size, estimate)
             fitted, loss = ev.fit(expr)

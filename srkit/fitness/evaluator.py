@@ -140,12 +140,25 @@ class Evaluator:
     def scaled_loss(self, expr: Expr) -> float:
         """Loss of the best ``a + b*expr`` (closed form, one evaluation): how good the
         shape of ``expr`` is, whatever its scale."""
+        return self.scaled_fit(expr)[2]
+
+    def scaled_fit(self, expr: Expr) -> tuple[float, float, float]:
+        """``(a, b, loss)`` of the best ``a + b*expr`` (closed form, one evaluation).
+
+        >>> import numpy as np
+        >>> from srkit.core.data import as_dataset
+        >>> from srkit.core.parse import parse
+        >>> X = np.linspace(0, 1, 20)[:, None]
+        >>> a, b, loss = Evaluator(as_dataset(X, 2 * np.sin(X[:, 0]) - 1)).scaled_fit(parse("sin(x0)"))
+        >>> round(a, 9), round(b, 9), loss < 1e-25
+        (-1.0, 2.0, True)
+        """
         values, ok = self.evaluate(expr)
         if not ok:
-            return math.inf
+            return math.nan, math.nan, math.inf
         with np.errstate(all="ignore"):
             a, b = linear_scale(self.dataset.y, values, self._sqrt_w)
-            return self._loss_of_values(a + b * values)
+            return float(a), float(b), self._loss_of_values(a + b * values)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, expr: Expr) -> tuple[Expr, float]:

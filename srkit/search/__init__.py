@@ -6,15 +6,18 @@ from typing import Any
 
 from srkit.core.operators import suggest
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, Searcher
+from srkit.search.dsn import DSNConfig, DSNSearcher
 from srkit.search.gp import GPConfig, GPSearcher
 
 __all__ = [
     "Budget", "Callback", "Problem", "SearchResult", "SearchState", "Searcher",
     "GPConfig", "GPSearcher", "SEARCHERS", "make_searcher",
+    "DSNConfig", "DSNSearcher",
 ]
 
 #: Every searcher srkit ships, by name.
 SEARCHERS: dict[str, type[Any]] = {"gp": GPSearcher}
+SEARCHERS["dsn"] = DSNSearcher
 
 
 def make_searcher(searcher: str | Any, **options: Any) -> Any:

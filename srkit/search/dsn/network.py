@@ -151,8 +151,10 @@ class NetworkBatch:
 
     Layer ``l`` maps ``(B, n, in_l)`` to ``(B, n, K)``: ``G = h @ W_l + b_l`` with
     ``W_l`` of shape ``(B, in_l, 2K)``; unit ``k`` reads columns ``2k`` (and ``2k+1`` if
-    binary).  Masks zero the padding (units beyond a network's width, layers beyond its
-    depth, the unused second column of unary units) and, after pruning, small weights.
+    binary).  All weights live in one ``(B, P)`` parameter ``theta`` with a mask of the
+    same shape that zeroes the padding (units beyond a network's width, layers beyond
+    its depth, the unused second column of unary units) and, after pruning, small
+    weights: the penalty, clipping and optimizer then cost a few operations per step.
     """
 
     def __init__(
@@ -174,43 +176,40 @@ class NetworkBatch:
         self.n_inputs = n_inputs
         self.add_bias = add_bias
         self.device, self.dtype = device, dtype
+        self.init_std = init_std
         B = len(self.archs)
         self.B = B
         self.L = max(a.depth for a in self.archs)
         self.K = max(a.width for a in self.archs)
+        K = self.K
         self.depth_index = torch.tensor([a.depth - 1 for a in self.archs], device=device)
-        self.W: list[Any] = []
-        self.b: list[Any] = []
-        self.M: list[Any] = []
-        self.Mb: list[Any] = []
+        self.shapes: list[tuple[int, int]] = []
+        masks: list[np.ndarray] = []
         self.plans: list[list[tuple[Unit, Any]]] = []
         self.inverse: list[Any] = []
         self.n_idle: list[int] = []
         for layer in range(self.L):
-            n_in = n_inputs if layer == 0 else self.K
-            mask = np.zeros((B, n_in, 2 * self.K))
+            n_in = n_inputs if layer == 0 else K
+            mask = np.zeros((B, n_in, 2 * K))
             for j, arch in enumerate(self.archs):
                 if layer >= arch.depth:
                     continue
                 rows = n_inputs if layer == 0 else arch.width
                 for k, u in enumerate(arch.layers[layer]):
                     mask[j, :rows, 2 * k : 2 * k + self.units[u].arity] = 1.0
-            bias_mask = mask[:, :1, :].copy() if add_bias else np.zeros((B, 1, 2 * self.K))
-            if add_bias:
-                bias_mask[:] = (mask.sum(axis=1, keepdims=True) > 0).astype(float)
-            self.M.append(torch.tensor(mask, device=device, dtype=dtype))
-            self.Mb.append(torch.tensor(bias_mask, device=device, dtype=dtype))
-            self.W.append(torch.zeros((B, n_in, 2 * self.K), device=device, dtype=dtype, requires_grad=True))
-            self.b.append(torch.zeros((B, 1, 2 * self.K), device=device, dtype=dtype, requires_grad=True))
+            bias_mask = (mask.sum(axis=1, keepdims=True) > 0).astype(float) * float(add_bias)
+            self.shapes += [(n_in, 2 * K), (1, 2 * K)]
+            masks += [mask, bias_mask]
             self._plan_layer(layer)
-        mo = np.zeros((B, self.K, 1))
+        out_mask = np.zeros((B, K, 1))
         for j, arch in enumerate(self.archs):
-            mo[j, : arch.width] = 1.0
-        self.Mo = torch.tensor(mo, device=device, dtype=dtype)
-        self.Mbo = torch.full((B, 1, 1), 1.0 if add_bias else 0.0, device=device, dtype=dtype)
-        self.w_out = torch.zeros((B, self.K, 1), device=device, dtype=dtype, requires_grad=True)
-        self.b_out = torch.zeros((B, 1, 1), device=device, dtype=dtype, requires_grad=True)
-        self.init_std = init_std
+            out_mask[j, : arch.width] = 1.0
+        self.shapes += [(K, 1), (1, 1)]
+        masks += [out_mask, np.full((B, 1, 1), float(add_bias))]
+        sizes = [a * b for a, b in self.shapes]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self.mask = torch.tensor(np.concatenate([m.reshape(B, -1) for m in masks], axis=1), device=device, dtype=dtype)
+        self.theta = torch.zeros(self.mask.shape, device=device, dtype=dtype, requires_grad=True)
         for j in range(B):
             self.reinit(j, rng)
 
@@ -241,80 +240,80 @@ class NetworkBatch:
         self.inverse.append(torch.tensor(inverse, device=self.device))
         self.n_idle.append(len(idle))
 
-    def parameters(self) -> list[Any]:
-        return [*self.W, *self.b, self.w_out, self.b_out]
+    def _views(self, flat: Any) -> list[Any]:
+        """The per-layer tensors of a ``(B, P)`` tensor: W_1, b_1, ..., w_out, b_out."""
+        o = self.offsets
+        return [flat[:, o[i] : o[i + 1]].reshape(flat.shape[0], *shape) for i, shape in enumerate(self.shapes)]
 
-    def masks(self) -> list[Any]:
-        return [*self.M, *self.Mb, self.Mo, self.Mbo]
+    def effective(self) -> Any:
+        """The weights in use (masked), shape ``(B, P)``."""
+        return self.theta * self.mask
 
     def reinit(self, j: int, rng: np.random.Generator) -> None:
         """Fresh random weights for network ``j`` (drawn from ``rng``; torch's RNG is never used)."""
         import torch
 
+        parts = []
+        for i, (a, b) in enumerate(self.shapes):
+            if i == len(self.shapes) - 2:  # output weights
+                parts.append(rng.uniform(0.0, 1.0, a * b))
+            elif i % 2 == 0 and i < len(self.shapes) - 2:  # hidden weights
+                parts.append(np.fmod(rng.normal(0.0, self.init_std, a * b), 2.0))
+            else:  # biases start at 0
+                parts.append(np.zeros(a * b))
         with torch.no_grad():
-            for W in self.W:
-                w = np.fmod(rng.normal(0.0, self.init_std, W.shape[1:]), 2.0)
-                W[j] = torch.tensor(w, device=self.device, dtype=self.dtype)
-            for b in self.b:
-                b[j] = 0.0
-            self.w_out[j] = torch.tensor(rng.uniform(0.0, 1.0, self.w_out.shape[1:]),
-                                         device=self.device, dtype=self.dtype)
-            self.b_out[j] = 0.0
+            self.theta[j] = torch.tensor(np.concatenate(parts), device=self.device, dtype=self.dtype)
 
     # ------------------------------------------------------------------ forward
-    def forward(self, X: Any) -> Any:
+    def forward(self, X: Any, eff: Any = None) -> Any:
         """Predictions of every network, shape ``(B, n)``; ``X`` has shape ``(n, d)``."""
         import torch
 
         B, K = self.B, self.K
         n = X.shape[0]
+        views = self._views(self.effective() if eff is None else eff)
         h = X.unsqueeze(0).expand(B, n, X.shape[1])
         outs = []
         for layer in range(self.L):
-            G = torch.baddbmm(self.b[layer] * self.Mb[layer], h, self.W[layer] * self.M[layer])
+            G = torch.baddbmm(views[2 * layer + 1], h, views[2 * layer])
             # (B, n, K, 2) -> (B*K, 2, n): one row per unit slot
             G = G.view(B, n, K, 2).permute(0, 2, 3, 1).reshape(B * K, 2, n)
-            pieces = []
-            for unit, rows in self.plans[layer]:
-                sel = G.index_select(0, rows)
-                pieces.append(_apply(unit, sel))
+            pieces = [_apply(unit, G.index_select(0, rows)) for unit, rows in self.plans[layer]]
             if self.n_idle[layer]:
                 pieces.append(G.new_zeros((self.n_idle[layer], n)))
             H = torch.cat(pieces).index_select(0, self.inverse[layer])
             h = H.view(B, K, n).transpose(1, 2)
             outs.append(h)
-        last = torch.stack(outs)[self.depth_index, torch.arange(B, device=X.device)]
-        y = torch.bmm(last, self.w_out * self.Mo) + self.b_out * self.Mbo
+        last = outs[0] if self.L == 1 else torch.stack(outs)[self.depth_index, torch.arange(B, device=X.device)]
+        y = torch.bmm(last, views[-2]) + views[-1]
         return y.squeeze(-1)
 
-    def penalty(self, a: float) -> Any:
+    def penalty(self, eff: Any, a: float) -> Any:
         """Smoothed L0.5 of each network's live weights, shape ``(B,)``."""
-        total = 0
-        for p, m in zip(self.parameters(), self.masks()):
-            total = total + (smoothed_l05(p * m, a) * m).flatten(1).sum(1)
-        return total
+        return (smoothed_l05(eff, a) * self.mask).sum(1)
 
     def prune(self, threshold: float, output_threshold: float) -> None:
         """Fix weights below the thresholds at zero (masks them out)."""
         import torch
 
+        limit = np.full(self.offsets[-1], threshold)
+        limit[self.offsets[-3]:] = output_threshold
         with torch.no_grad():
-            for p, m in zip([*self.W, *self.b], [*self.M, *self.Mb]):
-                m.mul_((p.abs() >= threshold).to(m.dtype))
-            self.Mo.mul_((self.w_out.abs() >= output_threshold).to(self.Mo.dtype))
-            self.Mbo.mul_((self.b_out.abs() >= output_threshold).to(self.Mbo.dtype))
+            keep = self.theta.abs() >= torch.tensor(limit, device=self.device, dtype=self.dtype)
+            self.mask.mul_(keep.to(self.dtype))
 
     def weights_of(self, j: int) -> dict[str, Any]:
         """Network ``j``'s effective (masked) weights as numpy arrays."""
         import torch
 
         with torch.no_grad():
-            return {
-                "W": [(W[j] * M[j]).cpu().numpy() for W, M in zip(self.W, self.M)],
-                "b": [(b[j] * M[j]).cpu().numpy()[0] for b, M in zip(self.b, self.Mb)],
-                "w_out": (self.w_out[j] * self.Mo[j]).cpu().numpy()[:, 0],
-                "b_out": float((self.b_out[j] * self.Mbo[j]).cpu().numpy().ravel()[0]),
-            }
+            views = [v[0].cpu().numpy() for v in self._views(self.effective()[j : j + 1])]
+        return {
+            "W": views[0:-2:2],
+            "b": [b[0] for b in views[1:-2:2]],
+            "w_out": views[-2][:, 0],
+            "b_out": float(views[-1].ravel()[0]),
+        }
 
 
 def _apply(unit: Unit, sel: Any) -> Any:
@@ -326,14 +325,14 @@ def _apply(unit: Unit, sel: Any) -> Any:
         return args[0]
     if not unit.guarded:
         return unit.fn(*args)
-    # Off-domain (log of a negative) or overflowing (exp of 800) points contribute 0 and
-    # no gradient.  Evaluating at a safe point keeps nan out of the backward pass, since
-    # torch.where still multiplies the unused branch's gradient (0 * nan = nan).
+    out = unit.fn(*args)
     with torch.no_grad():
-        probe = unit.fn(*args)
-        bad = ~torch.isfinite(probe) | (probe.abs() > _BIG)
-    if not bool(bad.any()):
-        return unit.fn(*args)
+        bad = ~torch.isfinite(out) | (out.abs() > _BIG)
+        if not bool(bad.any()):
+            return out
+    # Off-domain (log of a negative) or overflowing (exp of 800) points contribute 0 and
+    # no gradient.  Recomputing at a safe point keeps nan out of the backward pass, since
+    # torch.where still multiplies the unused branch's gradient (0 * nan = nan).
     safe = [torch.where(bad, torch.ones_like(a), a) for a in args]
     out = unit.fn(*safe)
     return torch.where(bad | ~torch.isfinite(out), torch.zeros_like(out), out)
@@ -374,8 +373,7 @@ def train_batch(
 
     t0 = time.perf_counter()
     B = net.B
-    params = net.parameters()
-    masks = net.masks()
+    theta, mask = net.theta, net.mask
     alive = torch.ones(B, dtype=torch.bool, device=X.device)
     restarts = np.zeros(B, dtype=int)
     report = TrainReport(nmse=np.full(B, np.inf), alive=np.ones(B, dtype=bool))
@@ -385,7 +383,7 @@ def train_batch(
     def run_stage(steps: int, lr: float, stage: int) -> bool:
         """Returns False when training must stop (time budget)."""
         nonlocal step_total
-        opt = torch.optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-10)
+        opt = torch.optim.RMSprop([theta], lr=lr, alpha=0.9, eps=1e-10)
         reg_from = int(cfg.reg_start * steps) if stage == 1 else steps + 1
         decay_at = int(cfg.lr_decay_at * steps) if stage == 1 else steps + 1
         last_obj = torch.full((B,), math.inf, dtype=y.dtype, device=y.device)
@@ -394,29 +392,25 @@ def train_batch(
                 for group in opt.param_groups:
                     group["lr"] = lr * 0.1
             reg_on = stage == 1 and step >= reg_from and cfg.reg_weight > 0
-            pred = net.forward(X)
+            eff = net.effective()
+            pred = net.forward(X, eff)
             mse = ((pred - y) ** 2).mean(1)
-            obj = mse + cfg.reg_weight * net.penalty(cfg.reg_a) if reg_on else mse
+            obj = mse + cfg.reg_weight * net.penalty(eff, cfg.reg_a) if reg_on else mse
             ok = alive & torch.isfinite(obj)
             opt.zero_grad(set_to_none=False)
             torch.where(ok, obj, torch.zeros_like(obj)).sum().backward()
-            keep = ok.to(y.dtype)
             with torch.no_grad():
-                for p, m in zip(params, masks):
-                    g = p.grad
-                    torch.nan_to_num_(g, nan=0.0, posinf=0.0, neginf=0.0)
-                    g.mul_(m).mul_(keep.view(-1, *([1] * (g.dim() - 1))))
+                g = theta.grad
+                torch.nan_to_num_(g, nan=0.0, posinf=0.0, neginf=0.0)
+                g.mul_(mask * ok.to(y.dtype).unsqueeze(1))
                 if cfg.adaptive_clip:
-                    sq = sum((p.grad**2).flatten(1).sum(1) for p in params)
-                    norm = torch.sqrt(sq)
+                    norm = g.norm(dim=1)
                     if step_total < cfg.clip_window:
                         limit = torch.full_like(norm, cfg.max_norm)
                     else:
                         limit = cfg.clip_factor * norms_hist.mean(0)
                     norms_hist[step_total % cfg.clip_window] = norm
-                    scale = torch.clamp(limit / (norm + 1e-12), max=1.0)
-                    for p in params:
-                        p.grad.mul_(scale.view(-1, *([1] * (p.grad.dim() - 1))))
+                    g.mul_(torch.clamp(limit / (norm + 1e-12), max=1.0).unsqueeze(1))
             opt.step()
             step_total += 1
             if (step + 1) % cfg.check_every == 0 or step == steps - 1:

@@ -200,3 +200,19 @@ def test_registered_and_usable_from_the_estimator():
     model = SymbolicRegressor(searcher=searcher, operators=["add", "mul", "sin"], time_budget=None,
                               max_iterations=1, random_state=0).fit(X, 3 * np.sin(X[:, 0]) - 1)
     assert model.score(X, 3 * np.sin(X[:, 0]) - 1) > 0.999999
+
+
+def test_cli_fit_with_dsn_and_its_options(tmp_path, capsys):
+    from srkit.cli import main
+
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 2))
+    path = tmp_path / "data.csv"
+    np.savetxt(path, np.column_stack([X, X[:, 0] * X[:, 1]]), delimiter=",", header="a,b,y", comments="")
+    argv = ["fit", str(path), "--target", "y", "--searcher", "dsn", "--operators", "add,mul,sin",
+            "--max-evals", "1", "--time-budget", "60", "--seed", "0", "-q",
+            "--searcher-option", "depths=(1,)", "--searcher-option", "batch_size=2",
+            "--searcher-option", "steps_stage1=300", "--searcher-option", "device=cpu"]
+    assert main(argv) == 0
+    assert "search: dsn" in capsys.readouterr().out
+    assert main([*argv, "--searcher-option", "dephts=2"]) == 2
+    assert "did you mean 'depths'" in capsys.readouterr().err.lower()

@@ -63,6 +63,13 @@ class DSNSearcher:
 
     def __init__(self, config: DSNConfig | None = None, **overrides: Any) -> None:
         base = config or DSNConfig()
+        unknown = [k for k in overrides if k not in DSNConfig.__dataclass_fields__]
+        if unknown:
+            from srkit.core.operators import suggest
+
+            raise TypeError(
+                f"unknown DSNConfig option {unknown[0]!r}.{suggest(unknown[0], DSNConfig.__dataclass_fields__)}"
+            )
         self.config = replace(base, **overrides) if overrides else base
 
     def search(

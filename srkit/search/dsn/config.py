@@ -70,6 +70,9 @@ class DSNConfig:
     output_threshold : output weights below this are cut.
     extra_thresholds : further prune thresholds tried on each trained network; every
         threshold gives a candidate formula (sparser ones help exact recovery).
+    refine_top : per batch, the formulas of this many networks (the best trained) are
+        refined; the others are scored with the network's own coefficients (refining a
+        large formula on 10,000 rows takes about a second).
     refine : fit the extracted formula's coefficients with the problem's coefficient
         fitter (Levenberg-Marquardt with snapping to simple rationals).  False keeps the
         network's values (ablation "without coefficient refinement").
@@ -105,8 +108,8 @@ class DSNConfig:
     entropy_weight: float = 0.005
     policy_gradient: bool = True
     # network training
-    steps_stage1: int = 1500
-    steps_stage2: int = 500
+    steps_stage1: int = 800
+    steps_stage2: int = 200
     reg_start: float = 0.2
     reg_weight: float = 5e-3
     reg_a: float = 0.05
@@ -127,6 +130,7 @@ class DSNConfig:
     output_threshold: float = 0.01
     extra_thresholds: tuple[float, ...] = (0.15,)
     refine: bool = True
+    refine_top: int = 4
     complexity_weight: float = 0.002
     patience_after_exact: int = 2
     # execution

@@ -14,6 +14,7 @@ it as well, so the same seed gives the same architectures.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -70,7 +71,9 @@ class Controller:
             for p in self.params[1:]:
                 bound = 1.0 / np.sqrt(H)
                 p.copy_(torch.from_numpy(rng.uniform(-bound, bound, tuple(p.shape))))
-        self.optimizer = torch.optim.Adam(self.params, lr=lr)
+        self.lr = lr
+        self._adam = [(torch.zeros_like(p), torch.zeros_like(p)) for p in self.params]
+        self._adam_steps = 0
 
     def sample(self, batch: int, rng: np.random.Generator) -> Episode:
         """``batch`` architectures with their log-probabilities (graph kept for the update)."""
@@ -149,10 +152,27 @@ class Controller:
         advantage = torch.from_numpy(np.where(keep, rewards - threshold, 0.0))
         n_keep = float(keep.sum())
         loss = -(advantage * episode.log_prob).sum() / n_keep - entropy_weight * episode.entropy.mean()
-        self.optimizer.zero_grad()
+        for p in self.params:
+            p.grad = None
         loss.backward()
-        self.optimizer.step()
+        self._adam_step()
         return threshold
+
+
+    def _adam_step(self, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
+        """Adam, written out (torch.optim's first use imports torch._dynamo: seconds)."""
+        import torch
+
+        self._adam_steps += 1
+        t = self._adam_steps
+        with torch.no_grad():
+            for p, (m, v) in zip(self.params, self._adam):
+                if p.grad is None:
+                    continue
+                m.mul_(beta1).add_(p.grad, alpha=1 - beta1)
+                v.mul_(beta2).addcmul_(p.grad, p.grad, value=1 - beta2)
+                step = self.lr * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+                p.addcdiv_(m, v.sqrt().add_(eps), value=-step)
 
 
 def _draw(logp: Any, rng: np.random.Generator) -> np.ndarray:

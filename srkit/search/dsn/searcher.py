@@ -38,6 +38,8 @@ __all__ = ["DSNSearcher"]
 
 #: formulas refined per network when the time budget ran out mid-batch
 _LATE_REFINE = 3
+#: seconds past the time budget after which no more formulas of a batch are scored
+_GRACE = 1.0
 
 
 class DSNSearcher:
@@ -154,17 +156,18 @@ class DSNSearcher:
             order = [int(j) for j in np.argsort(report.nmse) if report.alive[j]]
             if report.timed_out:
                 order = order[:_LATE_REFINE]
-            best_loss = math.inf
-            for j in order:
+            for rank, j in enumerate(order):
                 weights = net.weights_of(j)
+                # the best-trained networks get their coefficients fitted; the others
+                # (and all once time is up) are scored as extracted: one evaluation each
+                refine = cfg.refine and rank < cfg.refine_top and time.perf_counter() < deadline
                 for t in thresholds:
                     expr = extract(weights, episode.archs[j], units, problem.opset, threshold=t,
                                    output_threshold=cfg.output_threshold, y_scale=y_scale, y_offset=y_offset)
-                    fitted, loss = self._score(evaluator, expr)
+                    fitted, loss = self._score(evaluator, expr, refine)
                     self._offer(state, fitted, loss)
-                    best_loss = min(best_loss, loss)
                     rewards[j] = max(rewards[j], self._reward(evaluator, fitted, loss, var_y))
-                if report.timed_out and time.perf_counter() > deadline + 2.0:
+                if time.perf_counter() > deadline + _GRACE:
                     break
             quantile = controller.update(episode, rewards, cfg.risk_fraction, cfg.entropy_weight)
             if state.front.min_loss <= evaluator.loss_floor:
@@ -182,9 +185,9 @@ class DSNSearcher:
                 state.out_of_budget()
                 break
 
-    def _score(self, evaluator: Any, expr: Expr) -> tuple[Expr, float]:
+    def _score(self, evaluator: Any, expr: Expr, refine: bool) -> tuple[Expr, float]:
         """Refine (fit, snap, clean, refit) or just score one extracted formula."""
-        if not self.config.refine:
+        if not refine:
             return expr, evaluator.loss(expr)
         fitted, loss = evaluator.fit(expr)
         if not math.isfinite(loss):

@@ -91,10 +91,12 @@ def test_random_networks_extract_to_what_they_compute(seed):
              for _ in range(4)]
     net = _network(opset, archs, seed)
     X = problem.dataset.X
+    x_scale = np.array([2.0, 0.5, 3.0])  # the network sees X / x_scale; the formula takes X
     with torch.no_grad():
-        values = net.forward(torch.tensor(X)).numpy()
+        values = net.forward(torch.tensor(X / x_scale)).numpy()
     for j, arch in enumerate(archs):
-        expr = extract(net.weights_of(j), arch, units, opset)
+        expr = extract(net.weights_of(j), arch, units, opset, x_scale=x_scale, y_scale=2.0, y_offset=-1.0)
+        values[j] = values[j] * 2.0 - 1.0
         got = interpret(expr, problem.dataset.columns, len(X))
         finite = np.isfinite(got)  # off-domain points: the network guards them, the formula is nan
         np.testing.assert_allclose(got[finite], values[j][finite], rtol=1e-9, atol=1e-12)

@@ -76,6 +76,9 @@ class DSNConfig:
     refine : fit the extracted formula's coefficients with the problem's coefficient
         fitter (Levenberg-Marquardt with snapping to simple rationals).  False keeps the
         network's values (ablation "without coefficient refinement").
+    max_dropped_terms : after refinement, up to this many smaller formulas are made from
+        each one by dropping its least useful top-level additive term, one at a time
+        (0: never); they are refined and offered too.
     complexity_weight : reward = 1 / (1 + NRMSE) - complexity_weight * complexity.
     patience_after_exact : controller updates still run after an exact fit is found
         (the search may still find a simpler exact form).
@@ -94,8 +97,8 @@ class DSNConfig:
     """
 
     # search space
-    depths: tuple[int, ...] = (1, 2, 3)
-    widths: tuple[int, ...] = (1, 2, 3, 4)
+    depths: tuple[int, ...] = (1, 2)
+    widths: tuple[int, ...] = (1, 2, 3)
     unit_operators: tuple[str, ...] | None = None
     identity_unit: bool = True
     add_bias: bool = True
@@ -131,6 +134,7 @@ class DSNConfig:
     extra_thresholds: tuple[float, ...] = (0.15,)
     refine: bool = True
     refine_top: int = 4
+    max_dropped_terms: int = 4
     complexity_weight: float = 0.002
     patience_after_exact: int = 2
     # execution

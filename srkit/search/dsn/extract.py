@@ -59,6 +59,7 @@ def extract(
     *,
     threshold: float = 0.0,
     output_threshold: float = 0.0,
+    x_scale: np.ndarray | None = None,
     y_scale: float = 1.0,
     y_offset: float = 0.0,
     normalize: bool = True,
@@ -66,8 +67,8 @@ def extract(
     """The formula network ``weights`` compute (see :meth:`NetworkBatch.weights_of`).
 
     Weights below ``threshold`` (hidden layers, biases) or ``output_threshold`` (output
-    layer) count as zero.  The network was trained on ``(y - y_offset) / y_scale``; the
-    formula is for ``y``.  With ``normalize`` scale factors are moved out of units
+    layer) count as zero.  The network was trained on ``X / x_scale`` (per column) and
+    ``(y - y_offset) / y_scale``; the formula is for the raw ``X`` and ``y``.  With ``normalize`` scale factors are moved out of units
     that allow it (:func:`normalize_scales`).
 
     Examples
@@ -96,6 +97,8 @@ def extract(
     bs = [cut(np.array(b, dtype=np.float64), threshold) for b in weights["b"][: arch.depth]]
     w_out = cut(np.array(weights["w_out"], dtype=np.float64)[: arch.width], output_threshold)
     b_out = float(weights["b_out"])
+    if x_scale is not None:  # after the cut: thresholds apply to the weights as trained
+        Ws[0] = Ws[0] / np.asarray(x_scale, dtype=np.float64)[: Ws[0].shape[0], None]
     if normalize:
         b_out = normalize_scales(Ws, bs, w_out, b_out, arch, units)
     h: list[Expr | None] = [Expr.variable(opset, i) for i in range(opset.n_variables)]

@@ -27,6 +27,8 @@ import numpy as np
 
 from srkit.core.expr import Expr
 from srkit.core.simplify import drop_identities, fold_constants
+from srkit.core.operators import VAR
+from srkit.fitness.linear import additive_terms
 from srkit.fitness.losses import mse, nmse
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, run_search
 from srkit.search.dsn.config import DSNConfig
@@ -128,7 +130,12 @@ class DSNSearcher:
         y = data.y
         y_offset = float(np.mean(y)) if cfg.add_bias else 0.0
         y_scale = float(np.std(y) if cfg.add_bias else np.sqrt(np.mean(y * y))) or 1.0
-        X_t = torch.tensor(data.X[rows], device=device, dtype=dtype)
+        # networks see every variable divided by its root mean square (so that unit inputs
+        # start in a sane range whatever the units of the data); extraction divides the
+        # first layer's weights by the same numbers, so formulas are in the raw variables
+        x_scale = np.sqrt(np.mean(data.X**2, axis=0))
+        x_scale = np.where(np.isfinite(x_scale) & (x_scale > 0), x_scale, 1.0)
+        X_t = torch.tensor(data.X[rows] / x_scale, device=device, dtype=dtype)
         y_t = torch.tensor((y[rows] - y_offset) / y_scale, device=device, dtype=dtype)
         var_y = float(np.var(y)) or 1.0
         deadline = state.start + state.budget.time if state.budget.time is not None else math.inf
@@ -163,10 +170,12 @@ class DSNSearcher:
                 refine = cfg.refine and rank < cfg.refine_top and time.perf_counter() < deadline
                 for t in thresholds:
                     expr = extract(weights, episode.archs[j], units, problem.opset, threshold=t,
-                                   output_threshold=cfg.output_threshold, y_scale=y_scale, y_offset=y_offset)
+                                   output_threshold=cfg.output_threshold, x_scale=x_scale, y_scale=y_scale,
+                                   y_offset=y_offset)
                     fitted, loss = self._score(evaluator, expr, refine)
-                    self._offer(state, fitted, loss)
-                    rewards[j] = max(rewards[j], self._reward(evaluator, fitted, loss, var_y))
+                    for e, e_loss in [(fitted, loss), *self._drop_terms(evaluator, fitted, refine)]:
+                        self._offer(state, e, e_loss)
+                        rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
                 if time.perf_counter() > deadline + _GRACE:
                     break
             quantile = controller.update(episode, rewards, cfg.risk_fraction, cfg.entropy_weight)
@@ -201,6 +210,33 @@ class DSNSearcher:
             return refit, refit_loss
         return fitted, loss
 
+    def _drop_terms(self, evaluator: Any, expr: Expr, refine: bool) -> list[tuple[Expr, float]]:
+        """Smaller formulas from ``expr``: its top-level additive terms dropped one at a
+        time (backward elimination), each time the term whose loss matters least.
+
+        A network's output sums all its last-layer units; the formula behind the data
+        is often a few of those terms.  Which term to drop is decided by the loss of
+        the best ``a + b * rest`` (one evaluation per trial); the chosen smaller formula
+        is then refined like any other.
+        """
+        out: list[tuple[Expr, float]] = []
+        opset = expr.opset
+        terms = [(sign, expr.subtree(i)) for sign, i in additive_terms(expr)]
+        terms = [(s_, t) for s_, t in terms if (t.codes == VAR).any()]
+        while len(terms) > 1 and len(out) < self.config.max_dropped_terms:
+            trials = []
+            for k in range(len(terms)):
+                rest = _sum(opset, terms[:k] + terms[k + 1:])
+                trials.append((evaluator.scaled_loss(rest), k, rest))
+            _, k, rest = min(trials, key=lambda t: (t[0], t[1]))
+            terms = terms[:k] + terms[k + 1:]
+            # the offset and scale the scaled loss assumed become coefficients to refine
+            candidate = Expr.apply(opset, "add", Expr.apply(opset, "mul", Expr.coefficient(opset, 1.0), rest),
+                                   Expr.coefficient(opset, 0.0))
+            candidate = drop_identities(candidate) if not refine else candidate
+            out.append(self._score(evaluator, candidate, refine))
+        return out
+
     def _offer(self, state: SearchState, expr: Expr, loss: float) -> None:
         problem = state.problem
         if expr.size <= problem.max_size and expr.depth <= problem.max_depth:
@@ -220,3 +256,17 @@ class DSNSearcher:
         return 1.0 / (1.0 + math.sqrt(max(norm, 0.0))) - self.config.complexity_weight * expr.complexity
 
 
+
+
+def _sum(opset: Any, terms: list[tuple[float, Expr]]) -> Expr:
+    """``+-t1 +- t2 ...`` from ``(sign, term)`` pairs."""
+    sign, acc = terms[0]
+    if sign < 0:
+        acc = Expr.apply(opset, "mul", Expr.coefficient(opset, -1.0), acc)
+    for sign, term in terms[1:]:
+        if sign < 0 and opset.has("sub"):
+            acc = Expr.apply(opset, "sub", acc, term)
+        else:
+            piece = term if sign > 0 else Expr.apply(opset, "mul", Expr.coefficient(opset, -1.0), term)
+            acc = Expr.apply(opset, "add", acc, piece)
+    return acc

@@ -172,8 +172,9 @@ class DSNSearcher:
                     expr = extract(weights, episode.archs[j], units, problem.opset, threshold=t,
                                    output_threshold=cfg.output_threshold, x_scale=x_scale, y_scale=y_scale,
                                    y_offset=y_offset)
+                    refine = refine and time.perf_counter() < deadline
                     fitted, loss = self._score(evaluator, expr, refine)
-                    for e, e_loss in [(fitted, loss), *self._drop_terms(evaluator, fitted, refine)]:
+                    for e, e_loss in [(fitted, loss), *self._drop_terms(evaluator, fitted, refine, deadline)]:
                         self._offer(state, e, e_loss)
                         rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
                 if time.perf_counter() > deadline + _GRACE:
@@ -210,7 +211,9 @@ class DSNSearcher:
             return refit, refit_loss
         return fitted, loss
 
-    def _drop_terms(self, evaluator: Any, expr: Expr, refine: bool) -> list[tuple[Expr, float]]:
+    def _drop_terms(
+        self, evaluator: Any, expr: Expr, refine: bool, deadline: float = math.inf
+    ) -> list[tuple[Expr, float]]:
         """Smaller formulas from ``expr``: its top-level additive terms dropped one at a
         time (backward elimination), each time the term whose loss matters least.
 
@@ -223,7 +226,7 @@ class DSNSearcher:
         opset = expr.opset
         terms = [(sign, expr.subtree(i)) for sign, i in additive_terms(expr)]
         terms = [(s_, t) for s_, t in terms if (t.codes == VAR).any()]
-        while len(terms) > 1 and len(out) < self.config.max_dropped_terms:
+        while len(terms) > 1 and len(out) < self.config.max_dropped_terms and time.perf_counter() < deadline:
             trials = []
             for k in range(len(terms)):
                 rest = _sum(opset, terms[:k] + terms[k + 1:])

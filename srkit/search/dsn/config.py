@@ -73,6 +73,8 @@ class DSNConfig:
     refine_top : per batch, the formulas of this many networks (the best trained) are
         refined; the others are scored with the network's own coefficients (refining a
         large formula on 10,000 rows takes about a second).
+    max_refine_points : coefficients are refined on at most this many rows (a fixed
+        random subset); the formulas are scored on all rows.
     refine : fit the extracted formula's coefficients with the problem's coefficient
         fitter (Levenberg-Marquardt with snapping to simple rationals).  False keeps the
         network's values (ablation "without coefficient refinement").
@@ -134,6 +136,7 @@ class DSNConfig:
     extra_thresholds: tuple[float, ...] = (0.15,)
     refine: bool = True
     refine_top: int = 4
+    max_refine_points: int = 1000
     max_dropped_terms: int = 4
     complexity_weight: float = 0.002
     patience_after_exact: int = 2

@@ -144,6 +144,10 @@ class DSNSearcher:
         for e in [Expr.coefficient(problem.opset, float(np.mean(y))), *problem.seeds]:
             fitted, loss = evaluator.fit(e.with_opset(problem.opset))
             self._offer(state, fitted, loss)
+        refine_rows = None
+        if data.n_samples > cfg.max_refine_points:
+            refine_rows = np.sort(rng.choice(data.n_samples, cfg.max_refine_points, replace=False))
+        refiner = _Refiner(evaluator, refine_rows)
 
         controller = Controller(
             cfg.depths, cfg.widths, len(units), hidden_size=cfg.hidden_size,
@@ -173,8 +177,8 @@ class DSNSearcher:
                                    output_threshold=cfg.output_threshold, x_scale=x_scale, y_scale=y_scale,
                                    y_offset=y_offset)
                     refine = refine and time.perf_counter() < deadline
-                    fitted, loss = self._score(evaluator, expr, refine)
-                    for e, e_loss in [(fitted, loss), *self._drop_terms(evaluator, fitted, refine, deadline)]:
+                    fitted, loss = self._score(refiner, expr, refine)
+                    for e, e_loss in [(fitted, loss), *self._drop_terms(refiner, fitted, refine, deadline)]:
                         self._offer(state, e, e_loss)
                         rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
                 if time.perf_counter() > deadline + _GRACE:
@@ -195,7 +199,7 @@ class DSNSearcher:
                 state.out_of_budget()
                 break
 
-    def _score(self, evaluator: Any, expr: Expr, refine: bool) -> tuple[Expr, float]:
+    def _score(self, evaluator: _Refiner, expr: Expr, refine: bool) -> tuple[Expr, float]:
         """Refine (fit, snap, clean, refit) or just score one extracted formula."""
         if not refine:
             return expr, evaluator.loss(expr)
@@ -212,7 +216,7 @@ class DSNSearcher:
         return fitted, loss
 
     def _drop_terms(
-        self, evaluator: Any, expr: Expr, refine: bool, deadline: float = math.inf
+        self, evaluator: _Refiner, expr: Expr, refine: bool, deadline: float = math.inf
     ) -> list[tuple[Expr, float]]:
         """Smaller formulas from ``expr``: its top-level additive terms dropped one at a
         time (backward elimination), each time the term whose loss matters least.
@@ -259,6 +263,45 @@ class DSNSearcher:
         return 1.0 / (1.0 + math.sqrt(max(norm, 0.0))) - self.config.complexity_weight * expr.complexity
 
 
+
+
+class _Refiner:
+    """Coefficient refinement on at most ``max_refine_points`` rows, scores on all of them.
+
+    On 10,000 rows one Levenberg-Marquardt fit of a network-sized formula takes seconds;
+    on 1,000 rows of the same data it finds the same coefficients (exactly, for an exact
+    formula) ten times faster.  The fitting runs in an Evaluator over a fixed random
+    subset of the rows, with the problem's loss and coefficient fitter; every
+    evaluation it makes is counted in the problem's Evaluator as well (as a full one,
+    so the evaluation budget is never under-charged), and the loss a formula is
+    offered with is the problem Evaluator's, on all rows.
+    """
+
+    def __init__(self, evaluator: Any, rows: np.ndarray | None) -> None:
+        from srkit.fitness.evaluator import Evaluator
+
+        self.full = evaluator
+        self.loss_floor = evaluator.loss_floor
+        self.sub = None if rows is None else Evaluator(
+            evaluator.dataset.subset(rows), evaluator.loss_fn, fitter=evaluator.fitter
+        )
+
+    def fit(self, expr: Expr) -> tuple[Expr, float]:
+        if self.sub is None:
+            return self.full.fit(expr)  # type: ignore[no-any-return]
+        before = self.sub.n_evals
+        fitted, _ = self.sub.fit(expr)
+        self.full.n_evals += self.sub.n_evals - before
+        return fitted, self.full.loss(fitted)
+
+    def loss(self, expr: Expr) -> float:
+        return self.full.loss(expr)  # type: ignore[no-any-return]
+
+    def scaled_loss(self, expr: Expr) -> float:
+        if self.sub is None:
+            return self.full.scaled_loss(expr)  # type: ignore[no-any-return]
+        self.full.n_evals += 1
+        return self.sub.scaled_loss(expr)
 
 
 def _sum(opset: Any, terms: list[tuple[float, Expr]]) -> Expr:

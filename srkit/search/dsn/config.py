@@ -113,8 +113,8 @@ class DSNConfig:
     entropy_weight: float = 0.005
     policy_gradient: bool = True
     # network training
-    steps_stage1: int = 800
-    steps_stage2: int = 200
+    steps_stage1: int = 400
+    steps_stage2: int = 100
     reg_start: float = 0.2
     reg_weight: float = 5e-3
     reg_a: float = 0.05

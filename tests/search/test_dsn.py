@@ -218,3 +218,17 @@ def test_cli_fit_with_dsn_and_its_options(tmp_path, capsys):
     assert "search: dsn" in capsys.readouterr().out
     assert main([*argv, "--searcher-option", "dephts=2"]) == 2
     assert "did you mean 'depths'" in capsys.readouterr().err.lower()
+
+
+def test_ctrl_c_returns_the_best_so_far():
+    from srkit.search import Callback
+
+    class Interrupt(Callback):
+        def on_iteration_end(self, state):
+            raise KeyboardInterrupt
+
+    cfg = DSNConfig(depths=(1,), widths=(1, 2), batch_size=3, steps_stage1=200, steps_stage2=50)
+    result = DSNSearcher(cfg).search(_problem(lambda X: 2 * X[:, 0] + X[:, 1]), budget=Budget(iterations=5),
+                                     rng=np.random.default_rng(0), callbacks=[Interrupt()])
+    assert result.interrupted and result.iterations == 1
+    assert result.best is not None and result.best.loss < 1e-12  # what iteration 1 found is kept

@@ -404,6 +404,7 @@ def train_batch(
             torch.where(ok, obj, torch.zeros_like(obj)).sum().backward()
             with torch.no_grad():
                 g = theta.grad
+                assert g is not None  # backward() just filled it
                 torch.nan_to_num_(g, nan=0.0, posinf=0.0, neginf=0.0)
                 g.mul_(mask * ok.to(y.dtype).unsqueeze(1))
                 if cfg.adaptive_clip:

@@ -79,13 +79,22 @@ def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0
     llm.add_argument("--llm-api-key", help="API key (default $OPENAI_API_KEY; local servers need none)")
     llm.add_argument("--llm-log", help="append every prompt and reply to this JSONL file")
 
+    p.add_argument("--searcher-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a searcher setting, repeatable (e.g. --searcher dsn --searcher-option "
+                        "'depths=(1, 2)' --searcher-option refine=False); see the searcher's config class")
+
 
 def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from srkit import SymbolicRegressor
 
     operators = [o.strip() for o in args.operators.split(",") if o.strip()] if args.operators else None
+    searcher = args.searcher
+    if getattr(args, "searcher_option", None):
+        from srkit.search import make_searcher
+
+        searcher = make_searcher(args.searcher, **_searcher_options(args.searcher_option))
     return SymbolicRegressor(
-        searcher=args.searcher, operators=operators, time_budget=args.time_budget,
+        searcher=searcher, operators=operators, time_budget=args.time_budget,
         max_evals=args.max_evals, loss=args.loss, max_size=args.max_size,
         model_selection=args.selection, random_state=args.seed, n_jobs=args.n_jobs,
         verbose=0 if args.quiet else 1, llm=_llm_settings(args),
@@ -106,6 +115,22 @@ def _llm_settings(args: argparse.Namespace) -> dict[str, str] | None:
         print("srkit: no LLM endpoint configured (--llm-base-url or OPENAI_BASE_URL): formulas come from the "
               "grammar-random proposer, the random baseline", file=sys.stderr)
     return given
+
+
+def _searcher_options(items: Sequence[str]) -> dict[str, object]:
+    """``["depths=(1, 2)", "refine=False"]`` -> ``{"depths": (1, 2), "refine": False}``."""
+    import ast
+
+    options: dict[str, object] = {}
+    for item in items:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--searcher-option needs KEY=VALUE, got {item!r}")
+        try:
+            options[key.strip().replace("-", "_")] = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            options[key.strip().replace("-", "_")] = text.strip()  # a plain string such as cpu
+    return options
 
 
 def _print_result(model, out=None) -> None:  # type: ignore[no-untyped-def]

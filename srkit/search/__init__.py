@@ -6,6 +6,7 @@ from typing import Any
 
 from srkit.core.operators import suggest
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, Searcher
+from srkit.search.dsn import DSNConfig, DSNSearcher
 from srkit.search.gp import GPConfig, GPSearcher
 from srkit.search.llm import LLMConfig, LLMSearcher
 from srkit.search.mcts import MCTSConfig, MCTSSearcher
@@ -13,11 +14,13 @@ from srkit.search.mcts import MCTSConfig, MCTSSearcher
 __all__ = [
     "Budget", "Callback", "Problem", "SearchResult", "SearchState", "Searcher",
     "GPConfig", "GPSearcher", "SEARCHERS", "make_searcher",
-    "LLMConfig", "LLMSearcher", "MCTSConfig", "MCTSSearcher",
+    "DSNConfig", "DSNSearcher", "LLMConfig", "LLMSearcher", "MCTSConfig", "MCTSSearcher",
 ]
 
 #: Every searcher srkit ships, by name.
-SEARCHERS: dict[str, type[Any]] = {"gp": GPSearcher, "mcts": MCTSSearcher, "llm": LLMSearcher}
+SEARCHERS: dict[str, type[Any]] = {
+    "gp": GPSearcher, "mcts": MCTSSearcher, "dsn": DSNSearcher, "llm": LLMSearcher,
+}
 
 
 def make_searcher(searcher: str | Any, **options: Any) -> Any:

@@ -1,0 +1,318 @@
+"""DSNSearcher: the DySymNet search loop on srkit's core.
+
+Each iteration the controller samples a batch of architectures; the networks are
+trained together in torch (two stages, smoothed L0.5 penalty, pruning); each trained
+network is read out as an :class:`~srkit.core.expr.Expr` at one or more prune
+thresholds; the formulas are refined by the problem's coefficient fitter (through
+the Evaluator, which snaps coefficients to simple rationals), cleaned of ``1*x``-style
+arithmetic, scored by the Evaluator and offered to the Pareto front.  The reward of
+a network, ``1 / (1 + NRMSE) - complexity_weight * complexity`` of its best formula,
+drives a risk-seeking policy-gradient step of the controller.
+
+What differs from the published code (see the module docs of the parts): constants are
+refined for every formula, whatever its variables are called; the configured prune
+thresholds are the ones used; the search never stops because a batch's rewards tie;
+a wall-clock budget is honoured within one check interval of training; torch runs
+with one thread (restored afterwards); sympy is not in the loop.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+
+from srkit.core.expr import Expr
+from srkit.core.simplify import drop_identities, fold_constants
+from srkit.core.operators import VAR
+from srkit.fitness.linear import additive_terms
+from srkit.fitness.losses import mse, nmse
+from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, run_search
+from srkit.search.dsn.config import DSNConfig
+from srkit.search.dsn.controller import Controller
+from srkit.search.dsn.extract import extract, required_operators
+from srkit.search.dsn.network import NetworkBatch, train_batch, unit_library
+
+__all__ = ["DSNSearcher"]
+
+#: formulas refined per network when the time budget ran out mid-batch
+_LATE_REFINE = 3
+#: seconds past the time budget after which no more formulas of a batch are scored
+_GRACE = 1.0
+
+
+class DSNSearcher:
+    """Dynamic symbolic networks sampled by an RNN controller (after DySymNet).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from srkit.core import as_dataset, default_registry
+    >>> from srkit.fitness import Evaluator
+    >>> from srkit.search.base import Budget, Problem
+    >>> X = np.random.default_rng(0).uniform(-1, 1, (40, 1))
+    >>> data = as_dataset(X, 2 * np.sin(X[:, 0]) + 1)
+    >>> ops = default_registry().operator_set(["add", "mul", "sin"], data.feature_names)
+    >>> searcher = DSNSearcher(depths=(1,), widths=(1,), batch_size=4)
+    >>> result = searcher.search(Problem(data, ops, Evaluator(data)), budget=Budget(iterations=1),
+    ...                          rng=np.random.default_rng(0))
+    >>> str(result.best.expr)
+    '2.0 * sin(x0) + 1.0'
+    """
+
+    name: ClassVar[str] = "dsn"
+
+    def __init__(self, config: DSNConfig | None = None, **overrides: Any) -> None:
+        base = config or DSNConfig()
+        unknown = [k for k in overrides if k not in DSNConfig.__dataclass_fields__]
+        if unknown:
+            from srkit.core.operators import suggest
+
+            raise TypeError(
+                f"unknown DSNConfig option {unknown[0]!r}.{suggest(unknown[0], DSNConfig.__dataclass_fields__)}"
+            )
+        self.config = replace(base, **overrides) if overrides else base
+
+    def search(
+        self,
+        problem: Problem,
+        *,
+        budget: Budget,
+        rng: np.random.Generator,
+        callbacks: Sequence[Callback] = (),
+    ) -> SearchResult:
+        import torch
+
+        self._check(problem)
+        seed = int(rng.integers(2**63 - 1))
+        saved_threads = torch.get_num_threads()
+        if self.config.torch_threads:
+            torch.set_num_threads(self.config.torch_threads)
+        try:
+            return run_search(
+                self, problem, budget, callbacks,
+                lambda s: self._loop(s, np.random.default_rng(seed)), seed,
+            )
+        finally:
+            torch.set_num_threads(saved_threads)
+
+    def _check(self, problem: Problem) -> None:
+        """Bad options or operators: a clear error before any work starts."""
+        import torch
+
+        cfg = self.config
+        if cfg.device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"device={cfg.device!r} but torch sees no CUDA GPU; use device='cpu'")
+        for name in required_operators:
+            if not problem.opset.has(name):
+                raise ValueError(
+                    f"the dsn searcher writes linear combinations with {' and '.join(required_operators)}: "
+                    f"add {name!r} to the operators"
+                )
+        unit_library(problem.opset, cfg.unit_operators, cfg.identity_unit)
+
+    # ------------------------------------------------------------------ the loop
+    def _loop(self, state: SearchState, rng: np.random.Generator) -> None:
+        import torch
+
+        cfg, problem = self.config, state.problem
+        evaluator = problem.evaluator
+        units = unit_library(problem.opset, cfg.unit_operators, cfg.identity_unit)
+        device = torch.device(cfg.device)
+        dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
+        data = problem.dataset
+        rows = np.arange(data.n_samples)
+        if data.n_samples > cfg.max_train_points:
+            rows = np.sort(rng.choice(data.n_samples, cfg.max_train_points, replace=False))
+        y = data.y
+        y_offset = float(np.mean(y)) if cfg.add_bias else 0.0
+        y_scale = float(np.std(y) if cfg.add_bias else np.sqrt(np.mean(y * y))) or 1.0
+        # networks see every variable divided by its root mean square (so that unit inputs
+        # start in a sane range whatever the units of the data); extraction divides the
+        # first layer's weights by the same numbers, so formulas are in the raw variables
+        x_scale = np.sqrt(np.mean(data.X**2, axis=0))
+        x_scale = np.where(np.isfinite(x_scale) & (x_scale > 0), x_scale, 1.0)
+        X_t = torch.tensor(data.X[rows] / x_scale, device=device, dtype=dtype)
+        y_t = torch.tensor((y[rows] - y_offset) / y_scale, device=device, dtype=dtype)
+        var_y = float(np.var(y)) or 1.0
+        deadline = state.start + state.budget.time if state.budget.time is not None else math.inf
+
+        # the mean and any seeds first: the front is never empty, even if time runs out at once
+        for e in [Expr.coefficient(problem.opset, float(np.mean(y))), *problem.seeds]:
+            fitted, loss = evaluator.fit(e.with_opset(problem.opset))
+            self._offer(state, fitted, loss)
+        refine_rows = None
+        if data.n_samples > cfg.max_refine_points:
+            refine_rows = np.sort(rng.choice(data.n_samples, cfg.max_refine_points, replace=False))
+        refiner = _Refiner(evaluator, refine_rows)
+
+        controller = Controller(
+            cfg.depths, cfg.widths, len(units), hidden_size=cfg.hidden_size,
+            embedding_size=cfg.embedding_size, lr=cfg.controller_lr, rng=rng,
+            uniform=not cfg.policy_gradient,
+        )
+        exact_since: int | None = None
+        thresholds = [cfg.prune_threshold] + sorted(t for t in cfg.extra_thresholds if t > cfg.prune_threshold)
+        while True:
+            episode = controller.sample(cfg.batch_size, rng)
+            net = NetworkBatch(
+                episode.archs, units, data.n_features, add_bias=cfg.add_bias, init_std=cfg.init_std,
+                rng=rng, device=device, dtype=dtype,
+            )
+            report = train_batch(net, X_t, y_t, cfg, rng, deadline)
+            rewards = np.zeros(len(episode.archs))
+            order = [int(j) for j in np.argsort(report.nmse) if report.alive[j]]
+            if report.timed_out:
+                order = order[:_LATE_REFINE]
+            for rank, j in enumerate(order):
+                weights = net.weights_of(j)
+                # the best-trained networks get their coefficients fitted; the others
+                # (and all once time is up) are scored as extracted: one evaluation each
+                refine = cfg.refine and rank < cfg.refine_top and time.perf_counter() < deadline
+                for t in thresholds:
+                    expr = extract(weights, episode.archs[j], units, problem.opset, threshold=t,
+                                   output_threshold=cfg.output_threshold, x_scale=x_scale, y_scale=y_scale,
+                                   y_offset=y_offset)
+                    refine = refine and time.perf_counter() < deadline
+                    fitted, loss = self._score(refiner, expr, refine)
+                    for e, e_loss in [(fitted, loss), *self._drop_terms(refiner, fitted, refine, deadline)]:
+                        self._offer(state, e, e_loss)
+                        rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
+                if time.perf_counter() > deadline + _GRACE:
+                    break
+            quantile = controller.update(episode, rewards, cfg.risk_fraction, cfg.entropy_weight)
+            if state.front.min_loss <= evaluator.loss_floor:
+                exact_since = state.iteration if exact_since is None else exact_since
+            stop = state.end_iteration(
+                best_reward=float(rewards.max()), reward_quantile=quantile,
+                train_nmse=float(np.min(report.nmse)), train_seconds=round(report.seconds, 3),
+                train_steps=report.steps, restarts=report.restarts,
+                depths=[a.depth for a in episode.archs], widths=[a.width for a in episode.archs],
+            )
+            if exact_since is not None and state.iteration - exact_since >= cfg.patience_after_exact:
+                state.stopped_by = state.stopped_by or "exact"
+                stop = True
+            if stop or report.timed_out:
+                state.out_of_budget()
+                break
+
+    def _score(self, evaluator: _Refiner, expr: Expr, refine: bool) -> tuple[Expr, float]:
+        """Refine (fit, snap, clean, refit) or just score one extracted formula."""
+        if not refine:
+            return expr, evaluator.loss(expr)
+        fitted, loss = evaluator.fit(expr)
+        if not math.isfinite(loss):
+            return expr, evaluator.loss(expr)
+        cleaned = drop_identities(fold_constants(fitted))
+        if cleaned.same_skeleton(fitted):
+            return fitted, loss
+        refit, refit_loss = evaluator.fit(cleaned)
+        # the cleaned form is the same function: keep it unless refitting made it worse
+        if refit_loss <= loss * (1 + 1e-9) + evaluator.loss_floor:
+            return refit, refit_loss
+        return fitted, loss
+
+    def _drop_terms(
+        self, evaluator: _Refiner, expr: Expr, refine: bool, deadline: float = math.inf
+    ) -> list[tuple[Expr, float]]:
+        """Smaller formulas from ``expr``: its top-level additive terms dropped one at a
+        time (backward elimination), each time the term whose loss matters least.
+
+        A network's output sums all its last-layer units; the formula behind the data
+        is often a few of those terms.  Which term to drop is decided by the loss of
+        the best ``a + b * rest`` (one evaluation per trial); the chosen smaller formula
+        is then refined like any other.
+        """
+        out: list[tuple[Expr, float]] = []
+        opset = expr.opset
+        terms = [(sign, expr.subtree(i)) for sign, i in additive_terms(expr)]
+        terms = [(s_, t) for s_, t in terms if (t.codes == VAR).any()]
+        while len(terms) > 1 and len(out) < self.config.max_dropped_terms and time.perf_counter() < deadline:
+            trials = []
+            for k in range(len(terms)):
+                rest = _sum(opset, terms[:k] + terms[k + 1:])
+                trials.append((evaluator.scaled_loss(rest), k, rest))
+            _, k, rest = min(trials, key=lambda t: (t[0], t[1]))
+            terms = terms[:k] + terms[k + 1:]
+            # the offset and scale the scaled loss assumed become coefficients to refine
+            candidate = Expr.apply(opset, "add", Expr.apply(opset, "mul", Expr.coefficient(opset, 1.0), rest),
+                                   Expr.coefficient(opset, 0.0))
+            candidate = drop_identities(candidate) if not refine else candidate
+            out.append(self._score(evaluator, candidate, refine))
+        return out
+
+    def _offer(self, state: SearchState, expr: Expr, loss: float) -> None:
+        problem = state.problem
+        if expr.size <= problem.max_size and expr.depth <= problem.max_depth:
+            state.offer(expr, loss)
+
+    def _reward(self, evaluator: Any, expr: Expr, loss: float, var_y: float) -> float:
+        """``1 / (1 + NRMSE) - complexity_weight * complexity`` (0 for a failed formula)."""
+        if not math.isfinite(loss):
+            return 0.0
+        if evaluator.loss_fn is mse and evaluator.dataset.weights is None:
+            norm = loss / var_y
+        else:  # another loss: the NRMSE still measures the fit
+            values, ok = evaluator.evaluate(expr)
+            norm = nmse(evaluator.dataset.y, values) if ok else math.inf
+        if not math.isfinite(norm):
+            return 0.0
+        return 1.0 / (1.0 + math.sqrt(max(norm, 0.0))) - self.config.complexity_weight * expr.complexity
+
+
+
+
+class _Refiner:
+    """Coefficient refinement on at most ``max_refine_points`` rows, scores on all of them.
+
+    On 10,000 rows one Levenberg-Marquardt fit of a network-sized formula takes seconds;
+    on 1,000 rows of the same data it finds the same coefficients (exactly, for an exact
+    formula) ten times faster.  The fitting runs in an Evaluator over a fixed random
+    subset of the rows, with the problem's loss and coefficient fitter; every
+    evaluation it makes is counted in the problem's Evaluator as well (as a full one,
+    so the evaluation budget is never under-charged), and the loss a formula is
+    offered with is the problem Evaluator's, on all rows.
+    """
+
+    def __init__(self, evaluator: Any, rows: np.ndarray | None) -> None:
+        from srkit.fitness.evaluator import Evaluator
+
+        self.full = evaluator
+        self.loss_floor = evaluator.loss_floor
+        self.sub = None if rows is None else Evaluator(
+            evaluator.dataset.subset(rows), evaluator.loss_fn, fitter=evaluator.fitter
+        )
+
+    def fit(self, expr: Expr) -> tuple[Expr, float]:
+        if self.sub is None:
+            return self.full.fit(expr)  # type: ignore[no-any-return]
+        before = self.sub.n_evals
+        fitted, _ = self.sub.fit(expr)
+        self.full.n_evals += self.sub.n_evals - before
+        return fitted, self.full.loss(fitted)
+
+    def loss(self, expr: Expr) -> float:
+        return self.full.loss(expr)  # type: ignore[no-any-return]
+
+    def scaled_loss(self, expr: Expr) -> float:
+        if self.sub is None:
+            return self.full.scaled_loss(expr)  # type: ignore[no-any-return]
+        self.full.n_evals += 1
+        return self.sub.scaled_loss(expr)
+
+
+def _sum(opset: Any, terms: list[tuple[float, Expr]]) -> Expr:
+    """``+-t1 +- t2 ...`` from ``(sign, term)`` pairs."""
+    sign, acc = terms[0]
+    if sign < 0:
+        acc = Expr.apply(opset, "mul", Expr.coefficient(opset, -1.0), acc)
+    for sign, term in terms[1:]:
+        if sign < 0 and opset.has("sub"):
+            acc = Expr.apply(opset, "sub", acc, term)
+        else:
+            piece = term if sign > 0 else Expr.apply(opset, "mul", Expr.coefficient(opset, -1.0), term)
+            acc = Expr.apply(opset, "add", acc, piece)
+    return acc

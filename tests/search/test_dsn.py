@@ -1,0 +1,234 @@
+"""dsn searcher: extraction is exact, training recovers a one-layer law, same seed same result."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy
+
+from srkit.core import as_dataset, default_registry
+from srkit.fitness import Evaluator, interpret
+from srkit.search import Budget, DSNConfig, DSNSearcher, Problem, make_searcher
+from srkit.search.dsn.extract import extract
+from srkit.search.dsn.network import Architecture, NetworkBatch, unit_library
+
+
+def _problem(f, n_vars=2, ops=("add", "sub", "mul", "sin", "square"), n=40, seed=0, **kw):
+    X = np.random.default_rng(seed).uniform(-1, 1, (n, n_vars))
+    data = as_dataset(X, f(X))
+    opset = default_registry().operator_set(ops, data.feature_names)
+    return Problem(data, opset, Evaluator(data), **kw)
+
+
+def _units(opset):
+    units = unit_library(opset, None, identity=True)
+    return units, {u.name: i for i, u in enumerate(units)}
+
+
+def _network(opset, archs, seed=0):
+    import torch
+
+    units, _ = _units(opset)
+    return NetworkBatch(archs, units, opset.n_variables, add_bias=True, init_std=0.5,
+                        rng=np.random.default_rng(seed), device="cpu", dtype=torch.float64)
+
+
+def _set(net, j, weights):
+    """Write hand-set weights (the layout of NetworkBatch.weights_of) into network j."""
+    import torch
+
+    flat = []
+    for i, (a, b) in enumerate(net.shapes):
+        layer, kind = divmod(i, 2)
+        if i == len(net.shapes) - 2:
+            block = np.asarray(weights["w_out"], float).reshape(a, b)
+        elif i == len(net.shapes) - 1:
+            block = np.array([[weights["b_out"]]])
+        else:
+            block = np.asarray(weights["W" if kind == 0 else "b"][layer], float).reshape(a, b)
+        flat.append(block.ravel())
+    with torch.no_grad():
+        net.theta[j] = torch.tensor(np.concatenate(flat))
+
+
+def test_hand_set_network_extracts_to_the_exact_expression_it_computes():
+    import torch
+
+    problem = _problem(lambda X: X[:, 0], ops=("add", "mul", "sin", "square"))
+    opset = problem.opset
+    units, idx = _units(opset)
+    # layer 1: [x0*x1, sin(2*x0 + 0.5)], layer 2: [identity, square], output 3*h1 + 0.5*h2 + 1
+    arch = Architecture(((idx["mul"], idx["sin"]), (idx[None], idx["square"])))
+    net = _network(opset, [arch])
+    W1 = np.zeros((2, 4))
+    W1[0, 0], W1[1, 1], W1[0, 2] = 1.0, 1.0, 2.0
+    b1 = np.array([0.0, 0.0, 0.5, 0.0])
+    W2 = np.zeros((2, 4))
+    W2[0, 0], W2[1, 2] = 1.0, 3.0  # identity(h1), square(3*h2)
+    weights = {"W": [W1, W2], "b": [b1, np.zeros(4)], "w_out": [3.0, 0.5], "b_out": 1.0}
+    _set(net, 0, weights)
+    X = problem.dataset.X
+    with torch.no_grad():
+        values = net.forward(torch.tensor(X))[0].numpy()
+    expr = extract(net.weights_of(0), arch, units, opset)
+    x0, x1 = sympy.symbols("x0 x1", real=True)
+    # square(3*sin(...)) comes out as 9*square(sin(...)): 0.5*9 = 4.5
+    truth = 3 * x0 * x1 + sympy.Rational(9, 2) * sympy.sin(2 * x0 + sympy.Rational(1, 2)) ** 2 + 1
+    assert sympy.simplify(expr.to_sympy(rational=True) - truth) == 0
+    np.testing.assert_allclose(interpret(expr, problem.dataset.columns, len(X)), values, rtol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_networks_extract_to_what_they_compute(seed):
+    """Any trained-looking network (dense random weights, every unit kind) reads out exactly."""
+    import torch
+
+    problem = _problem(lambda X: X[:, 0], n_vars=3, ops=("add", "mul", "div", "sin", "exp", "square", "sqrt"))
+    opset = problem.opset
+    units, _ = _units(opset)
+    rng = np.random.default_rng(seed)
+    archs = [Architecture(tuple(tuple(int(u) for u in rng.integers(0, len(units), 3)) for _ in range(2)))
+             for _ in range(4)]
+    net = _network(opset, archs, seed)
+    X = problem.dataset.X
+    x_scale = np.array([2.0, 0.5, 3.0])  # the network sees X / x_scale; the formula takes X
+    with torch.no_grad():
+        values = net.forward(torch.tensor(X / x_scale)).numpy()
+    for j, arch in enumerate(archs):
+        expr = extract(net.weights_of(j), arch, units, opset, x_scale=x_scale, y_scale=2.0, y_offset=-1.0)
+        values[j] = values[j] * 2.0 - 1.0
+        got = interpret(expr, problem.dataset.columns, len(X))
+        finite = np.isfinite(got)  # off-domain points: the network guards them, the formula is nan
+        np.testing.assert_allclose(got[finite], values[j][finite], rtol=1e-9, atol=1e-12)
+
+
+def test_scale_factors_move_out_of_units():
+    problem = _problem(lambda X: X[:, 0], n_vars=1, ops=("add", "mul", "square", "log"))
+    units, idx = _units(problem.opset)
+    arch = Architecture(((idx["square"], idx["log"]),))
+    weights = {"W": [np.array([[3.0, 0.0, 2.0, 0.0]])], "b": [np.array([0.0, 0.0, 4.0, 0.0])],
+               "w_out": [0.1, 1.0], "b_out": 0.0}
+    expr = extract(weights, arch, units, problem.opset)
+    # 0.1*(3x)^2 + log(2x + 4) = 0.9*x^2 + log(x + 2) + log(2)
+    assert str(expr) == f"0.9 * square(x0) + log(x0 + 2.0) + {float(np.log(2.0))!r}"
+
+
+_SMALL = DSNConfig(depths=(1,), widths=(2, 3), batch_size=6, steps_stage1=600, steps_stage2=200)
+
+
+@pytest.mark.slow
+def test_training_recovers_a_one_layer_law():
+    problem = _problem(lambda X: 2.5 * np.sin(X[:, 0]) + X[:, 1] ** 2)
+    result = DSNSearcher(_SMALL).search(problem, budget=Budget(iterations=2), rng=np.random.default_rng(0))
+    assert result.best.loss <= problem.evaluator.loss_floor
+    x0, x1 = sympy.symbols("x0 x1", real=True)
+    found = result.best.expr.to_sympy(rational=True)
+    assert sympy.simplify(found - (sympy.Rational(5, 2) * sympy.sin(x0) + x1**2)) == 0
+
+
+def _front(result):
+    return [(r["equation"], r["loss"]) for r in result.to_records()]
+
+
+@pytest.mark.slow
+def test_same_seed_same_result():
+    cfg = DSNConfig(depths=(1, 2), widths=(1, 2), batch_size=4, steps_stage1=200, steps_stage2=50)
+    runs = [
+        DSNSearcher(cfg).search(_problem(lambda X: X[:, 0] * np.sin(X[:, 1])), budget=Budget(iterations=2),
+                                rng=np.random.default_rng(5))
+        for _ in range(2)
+    ]
+    assert _front(runs[0]) == _front(runs[1])
+    # the sampled architectures and the trained networks are bit-identical; (evaluation
+    # counts are not compared: Levenberg-Marquardt's iteration count on the large dense
+    # formulas can differ with ulp-level differences of numpy's BLAS between runs)
+    for key in ("depths", "widths", "train_nmse", "train_steps"):
+        assert [h[key] for h in runs[0].history] == [h[key] for h in runs[1].history]
+
+
+def test_torch_threads_restored_and_budget_in_iterations():
+    import torch
+
+    before = torch.get_num_threads()
+    cfg = DSNConfig(depths=(1,), widths=(1,), batch_size=2, steps_stage1=50, steps_stage2=10)
+    result = DSNSearcher(cfg).search(_problem(lambda X: X[:, 0] + 1), budget=Budget(iterations=1),
+                                     rng=np.random.default_rng(0))
+    assert torch.get_num_threads() == before
+    assert result.iterations == 1 and result.best is not None
+    assert result.history[0]["train_steps"] <= 60
+
+
+def test_time_budget_ends_training_mid_batch():
+    cfg = DSNConfig(steps_stage1=10**6, check_every=20)  # one batch would take hours
+    result = DSNSearcher(cfg).search(_problem(lambda X: X[:, 0] * X[:, 1]), budget=Budget(time=1.0),
+                                     rng=np.random.default_rng(0))
+    assert result.stopped_by == "time"
+    assert result.wall_time < 15  # generous: the machine may be shared; typically ~1.5 s
+    assert result.best is not None
+
+
+def test_ablation_switches_run():
+    cfg = DSNConfig(depths=(1,), widths=(2,), batch_size=3, steps_stage1=100, steps_stage2=20,
+                    policy_gradient=False, refine=False, adaptive_clip=False)
+    result = DSNSearcher(cfg).search(_problem(lambda X: X[:, 0] * 2), budget=Budget(iterations=2),
+                                     rng=np.random.default_rng(0))
+    assert result.iterations == 2
+    assert all(np.isnan(h["reward_quantile"]) for h in result.history)  # the controller never learns
+
+
+def test_bad_options_fail_before_work():
+    with pytest.raises(ValueError, match="add 'mul'"):
+        DSNSearcher().search(_problem(lambda X: X[:, 0], ops=("add", "sin")), budget=Budget(iterations=1),
+                             rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="not in this run's operator set"):
+        DSNSearcher(unit_operators=("tanh",)).search(_problem(lambda X: X[:, 0]), budget=Budget(iterations=1),
+                                                     rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="depths"):
+        DSNConfig(depths=(0,))
+    import torch
+
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA"):
+            DSNSearcher(device="cuda").search(_problem(lambda X: X[:, 0]), budget=Budget(iterations=1),
+                                              rng=np.random.default_rng(0))
+
+
+def test_registered_and_usable_from_the_estimator():
+    from srkit import SymbolicRegressor
+
+    assert isinstance(make_searcher("dsn"), DSNSearcher)
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
+    searcher = DSNSearcher(DSNConfig(depths=(1,), widths=(1,), batch_size=3, steps_stage1=300, steps_stage2=100))
+    model = SymbolicRegressor(searcher=searcher, operators=["add", "mul", "sin"], time_budget=None,
+                              max_iterations=1, random_state=0).fit(X, 3 * np.sin(X[:, 0]) - 1)
+    assert model.score(X, 3 * np.sin(X[:, 0]) - 1) > 0.999999
+
+
+def test_cli_fit_with_dsn_and_its_options(tmp_path, capsys):
+    from srkit.cli import main
+
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 2))
+    path = tmp_path / "data.csv"
+    np.savetxt(path, np.column_stack([X, X[:, 0] * X[:, 1]]), delimiter=",", header="a,b,y", comments="")
+    argv = ["fit", str(path), "--target", "y", "--searcher", "dsn", "--operators", "add,mul,sin",
+            "--max-evals", "1", "--time-budget", "60", "--seed", "0", "-q",
+            "--searcher-option", "depths=(1,)", "--searcher-option", "batch_size=2",
+            "--searcher-option", "steps_stage1=300", "--searcher-option", "device=cpu"]
+    assert main(argv) == 0
+    assert "search: dsn" in capsys.readouterr().out
+    assert main([*argv, "--searcher-option", "dephts=2"]) == 2
+    assert "did you mean 'depths'" in capsys.readouterr().err.lower()
+
+
+def test_ctrl_c_returns_the_best_so_far():
+    from srkit.search import Callback
+
+    class Interrupt(Callback):
+        def on_iteration_end(self, state):
+            raise KeyboardInterrupt
+
+    cfg = DSNConfig(depths=(1,), widths=(1, 2), batch_size=3, steps_stage1=200, steps_stage2=50)
+    result = DSNSearcher(cfg).search(_problem(lambda X: 2 * X[:, 0] + X[:, 1]), budget=Budget(iterations=5),
+                                     rng=np.random.default_rng(0), callbacks=[Interrupt()])
+    assert result.interrupted and result.iterations == 1
+    assert result.best is not None and result.best.loss < 1e-12  # what iteration 1 found is kept

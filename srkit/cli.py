@@ -3,6 +3,7 @@
     srkit fit data.csv --target y [--searcher gp] [--time-budget 60] [--output result.json]
     srkit demo [--time-budget 20]
     srkit problems list [--suite nguyen]
+    srkit alpha eval|mine|backtest PRICES ...   (see srkit/alpha/cli.py)
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
     psub = problems.add_subparsers(dest="problems_command", metavar="ACTION")
     plist = psub.add_parser("list", help="list problems")
     plist.add_argument("--suite", help="only this suite (e.g. nguyen, feynman)")
+
+    from srkit.alpha.cli import register as register_alpha
+
+    register_alpha(sub)
     return parser
 
 
@@ -154,7 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handlers = {"fit": _cmd_fit, "demo": _cmd_demo, "problems": _cmd_problems}
+    from srkit.alpha.cli import run as _cmd_alpha
+
+    handlers = {"fit": _cmd_fit, "demo": _cmd_demo, "problems": _cmd_problems, "alpha": _cmd_alpha}
     try:
         return handlers[args.command](args)
     except (ValueError, TypeError, OSError) as exc:  # bad input: one clear line, no traceback

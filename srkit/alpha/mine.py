@@ -49,8 +49,8 @@ PERIODS = ("train", "valid", "test")
 #: parsimony factor (the loss 1 - |IC| is nearly flat, so a multiplicative size
 #: penalty would swamp it; size is bounded by ``max_size`` instead).
 ALPHA_GP: dict[str, Any] = dict(
-    population_size=200, n_islands=2, fit_coefficients=False, parsimony=0.0, p_coefficient=0.02,
-    n_elites=4, restart_after=0, init_max_depth=3, migration_interval=5,
+    population_size=150, n_islands=1, fit_coefficients=False, parsimony=0.0, p_coefficient=0.02,
+    n_elites=4, restart_after=0, init_max_depth=3,
 )
 
 
@@ -177,16 +177,18 @@ def mine(
     pool = FactorPool(labels, capacity=cfg.pool_size, min_abs_ic=cfg.min_abs_ic, max_corr=cfg.max_corr)
     budget = Budget(time=cfg.time_per_round, evals=cfg.evals_per_round)
     start, n_evals, rounds, stopped_by = time.perf_counter(), 0, [], ""
+    seeds: list[Any] = []  # each round starts from the previous round's best formulas
     try:
         for r in range(cfg.rounds):
             loss = RankICLoss(avoid=[v[:, assets] for v in pool.values], penalty=cfg.diversity,
                               stride=cfg.date_stride)
             evaluator = Evaluator(data, loss, max_evals=cfg.evals_per_round)  # type: ignore[arg-type]
             problem = Problem(data, opset, evaluator, max_size=cfg.max_size,  # type: ignore[arg-type]
-                              max_depth=cfg.max_depth)
+                              max_depth=cfg.max_depth, seeds=seeds)
             result = search.search(problem, budget=budget, rng=rng.spawn(1)[0])
             n_evals += evaluator.n_evals
             entries = sorted(result.front.entries(), key=lambda e: e.loss)[: cfg.candidates_per_round]
+            seeds = [e.expr for e in entries if math.isfinite(e.loss)]
             admitted = []
             for entry in entries:
                 if math.isfinite(entry.loss) and pool.add(str(entry.expr), factor_values(entry.expr, train_panel)):

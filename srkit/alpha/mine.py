@@ -8,7 +8,9 @@ horizon would cross into validation are dropped), with the fitness
 
 (:class:`srkit.fitness.losses.RankICLoss`), runs the searcher for the round's
 budget, and offers the best formulas of its front to the :class:`FactorPool`
-(admission by train IC and by correlation, eviction over capacity).  The next
+(admission by train IC and by correlation, eviction over capacity; with
+``valid_check`` a candidate must also keep the sign of its train IC on the
+validation period, which the search itself never sees).  The next
 round's penalty includes the new members, which pushes the search elsewhere.
 
 Any searcher works: a name from :data:`srkit.search.SEARCHERS` (``"gp"`` gets
@@ -36,7 +38,7 @@ from srkit.alpha.panel import Panel
 from srkit.alpha.pool import FactorPool
 from srkit.core.rng import as_generator
 from srkit.fitness.evaluator import Evaluator
-from srkit.fitness.losses import RankICLoss
+from srkit.fitness.losses import RankICLoss, daily_rank_ic
 from srkit.search.base import Budget, Problem
 
 __all__ = ["MiningConfig", "MiningResult", "mine", "ALPHA_GP", "period_table", "PERIODS"]
@@ -73,6 +75,9 @@ class MiningConfig:
     search_assets : the search sees this many randomly drawn assets (None: all);
         admission and the final table use all assets.
     operators, windows : the search's operator families and time-series windows.
+    valid_check : admit a candidate only when its validation rank IC has the sign of
+        its train rank IC and at least ``min_abs_ic`` magnitude (selection on
+        validation; the search's feedback stays train-only).
     """
 
     horizon: int = 5
@@ -90,6 +95,7 @@ class MiningConfig:
     search_assets: int | None = 250
     operators: tuple[str, ...] = SEARCH_OPERATORS
     windows: tuple[int, ...] = SEARCH_WINDOWS
+    valid_check: bool = True
 
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.pool_size < 1 or self.horizon < 1:
@@ -176,6 +182,19 @@ def mine(
     opset = search_opset(panel.fields, cfg.operators, cfg.windows)
     pool = FactorPool(labels, capacity=cfg.pool_size, min_abs_ic=cfg.min_abs_ic, max_corr=cfg.max_corr)
     budget = Budget(time=cfg.time_per_round, evals=cfg.evals_per_round)
+    selection_panel = panel.until(split.valid_end) if cfg.valid_check else train_panel
+    valid_labels = split.labels(selection_panel, "valid", cfg.horizon) if cfg.valid_check else None
+    train_rows = np.isfinite(labels).any(axis=1)
+
+    def holds_up(values: Array) -> bool:
+        """Same sign of rank IC on valid as on train (train-only when valid_check is off)."""
+        if valid_labels is None:
+            return True
+        t = float(np.nanmean(daily_rank_ic(labels, values[: len(labels)])[train_rows]))
+        v_ic = daily_rank_ic(valid_labels, values)
+        v = float(np.nanmean(v_ic)) if np.isfinite(v_ic).any() else 0.0
+        return bool(np.sign(t) == np.sign(v) and abs(v) >= cfg.min_abs_ic)
+
     start, n_evals, rounds, stopped_by = time.perf_counter(), 0, [], ""
     seeds: list[Any] = []  # each round starts from the previous round's best formulas
     try:
@@ -189,12 +208,17 @@ def mine(
             n_evals += evaluator.n_evals
             entries = sorted(result.front.entries(), key=lambda e: e.loss)[: cfg.candidates_per_round]
             seeds = [e.expr for e in entries if math.isfinite(e.loss)]
-            admitted = []
+            admitted, failed_valid = [], 0
             for entry in entries:
-                if math.isfinite(entry.loss) and pool.add(str(entry.expr), factor_values(entry.expr, train_panel)):
+                if not math.isfinite(entry.loss) or str(entry.expr) in pool.formulas:
+                    continue
+                values = factor_values(entry.expr, selection_panel)
+                if not holds_up(values):
+                    failed_valid += 1
+                elif pool.add(str(entry.expr), values[: len(labels)]):
                     admitted.append(str(entry.expr))
             info = {"round": r + 1, "n_evals": evaluator.n_evals, "best_loss": result.front.min_loss if result.front else None,
-                    "admitted": admitted, "pool_size": len(pool), "pool_train_ic": pool.train_ic,
+                    "admitted": admitted, "failed_valid": failed_valid, "pool_size": len(pool), "pool_train_ic": pool.train_ic,
                     "elapsed": round(time.perf_counter() - start, 2)}
             rounds.append(info)
             logger.info("round %d: %s", r + 1, info)

@@ -174,5 +174,7 @@ class FactorPool:
     def combined_from_file(cls, path: str | Path, panel: Panel) -> Array:
         """The saved pool's combined factor on a (new) panel."""
         formulas, weights = cls.load_formulas(path)
+        if not formulas:
+            raise ValueError(f"the pool in {path} is empty; mine longer or relax min_abs_ic / max_corr")
         vals = [factor_values(parse_factor(f, panel.fields), panel) for f in formulas]
         return sum(w * zscore_by_date(v) for w, v in zip(weights, vals))  # type: ignore[return-value]

@@ -36,7 +36,7 @@ from srkit.alpha.baselines import BASELINE_FACTORS  # noqa: E402
 from srkit.alpha.formula import factor_values  # noqa: E402
 from srkit.alpha.metrics import factor_metrics, forward_returns, period_labels  # noqa: E402
 from srkit.alpha.mine import MiningConfig, mine  # noqa: E402
-from srkit.alpha.pool import zscore_by_date  # noqa: E402
+from srkit.alpha.pool import combine  # noqa: E402
 from srkit.alpha.random_search import RandomSearcher  # noqa: E402
 
 DATA = {
@@ -61,12 +61,9 @@ def test_row(name, values, panel, split, horizon):
 def train_signed_composite(formulas, panel, split, horizon):
     train = panel.date_mask(split.train_start, split.train_end)
     labels = period_labels(forward_returns(panel, horizon), train, horizon)
-    total = 0.0
-    for f in formulas:
-        v = factor_values(f, panel)
-        ic = factor_metrics(v, labels, train)["ic"]
-        total = total + (np.sign(ic) if np.isfinite(ic) and ic else 0.0) * zscore_by_date(v)
-    return total
+    values = [factor_values(f, panel) for f in formulas]
+    ics = [factor_metrics(v, labels, train)["ic"] for v in values]
+    return combine(values, [np.sign(ic) if np.isfinite(ic) else 0.0 for ic in ics])
 
 
 def main() -> None:
@@ -102,7 +99,7 @@ def main() -> None:
     for name, res in (("mined pool (gp)", gp), ("random formulas pool", rnd)):
         combined = res.table.iloc[-1]
         assert combined["formula"] == "POOL (combined)" or len(res.pool) == 0
-        values = sum(w * zscore_by_date(factor_values(f, panel)) for w, f in zip(res.pool.weights, res.pool.formulas))
+        values = combine([factor_values(f, panel) for f in res.pool.formulas], res.pool.weights)
         row = test_row(f"{name}, {len(res.pool)} factors", values, panel, split, h)
         row.update(n_evals=res.n_evals, wall_time_s=round(res.wall_time, 1))
         rows.append(row)

@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
 def _mine(args: argparse.Namespace, panel: Any) -> int:
     from srkit.alpha import Split
     from srkit.alpha.mine import MiningConfig, mine
-    from srkit.alpha.pool import zscore_by_date
+    from srkit.alpha.pool import combine
 
     periods = [_period(getattr(args, n), n) for n in ("train", "valid", "test")]
     if all(p == (None, None) for p in periods):
@@ -140,8 +140,6 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
     result = mine(panel, split, searcher=args.searcher, config=cfg, random_state=args.seed, progress=progress)
     if args.pool:
         result.pool.save(args.pool)
-    from srkit.alpha.metrics import evaluate as _evaluate_values  # noqa: F401 - same keys as eval
-
     out: dict[str, Any] = {"formula": "pool of " + str(len(result.pool)), "ic": None, "rank_ic": None,
                            "icir": None, "rank_ir": None, "turnover": None, "n_dates": 0,
                            "horizon": args.horizon, "start": split.test_start, "end": split.test_end}
@@ -149,8 +147,7 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
         from srkit.alpha.formula import factor_values
         from srkit.alpha.metrics import factor_metrics, forward_returns, period_labels
 
-        combined = sum(w * zscore_by_date(factor_values(f, panel))
-                       for w, f in zip(result.pool.weights, result.pool.formulas))
+        combined = combine([factor_values(f, panel) for f in result.pool.formulas], result.pool.weights)
         mask = panel.date_mask(split.test_start, split.test_end)
         out.update(factor_metrics(combined, period_labels(forward_returns(panel, args.horizon), mask, args.horizon), mask))
     out.update(result.to_dict())

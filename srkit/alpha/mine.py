@@ -247,7 +247,7 @@ def period_table(
     are given): IC, rank IC, rank IR and turnover on train, valid and test."""
     import pandas as pd
 
-    from srkit.alpha.pool import zscore_by_date
+    from srkit.alpha.pool import combine
 
     labels = forward_returns(panel, horizon)
     masks = {p: panel.date_mask(*split.period(p)) for p in PERIODS}
@@ -258,8 +258,7 @@ def period_table(
         (f, v, float(w)) for f, v, w in zip(formulas, values, weights if weights is not None else [math.nan] * len(formulas))
     ]
     if weights is not None and len(values):
-        combined = sum(w * zscore_by_date(v) for w, v in zip(weights, values))
-        items.append((combined_name, combined, math.nan))  # type: ignore[arg-type]
+        items.append((combined_name, combine(values, weights), math.nan))
     for name, v, w in items:
         row: dict[str, Any] = {"formula": name, "weight": w}
         for p in PERIODS:

@@ -19,7 +19,7 @@ import warnings
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,7 +28,7 @@ from srkit.alpha.formula import factor_values, parse_factor
 from srkit.alpha.panel import Panel
 from srkit.fitness.losses import daily_ic
 
-__all__ = ["FactorPool", "zscore_by_date"]
+__all__ = ["FactorPool", "zscore_by_date", "combine"]
 
 Array = NDArray[np.float64]
 
@@ -40,6 +40,17 @@ def zscore_by_date(values: Array) -> Array:
         v = np.where(np.isfinite(values), values, np.nan)
         z = (v - np.nanmean(v, axis=1, keepdims=True)) / np.nanstd(v, axis=1, keepdims=True)
     return np.where(np.isfinite(z), z, 0.0)
+
+
+def combine(values: Sequence[Array], weights: Sequence[float]) -> Array:
+    """The weighted sum of per-date z-scores: a pool's combined factor.
+
+    >>> combine([np.array([[1.0, 2.0, 3.0]])], [2.0]).round(4).tolist()
+    [[-2.4495, 0.0, 2.4495]]
+    """
+    if not len(values):
+        raise ValueError("cannot combine an empty list of factors")
+    return sum(float(w) * zscore_by_date(v) for w, v in zip(weights, values))  # type: ignore[return-value]
 
 
 def _mean_ic(a: Array, b: Array) -> float:
@@ -142,10 +153,9 @@ class FactorPool:
 
     def combined(self, values: list[Array] | None = None) -> Array:
         """The pool's factor: sum of weights times the members' per-date z-scores."""
-        vals = self.values if values is None else values
-        if not vals:
+        if not self.values:
             raise ValueError("the pool is empty")
-        return sum(w * zscore_by_date(v) for w, v in zip(self.weights, vals))  # type: ignore[return-value]
+        return combine(self.values if values is None else values, self.weights)
 
     @property
     def train_ic(self) -> float:
@@ -176,5 +186,4 @@ class FactorPool:
         formulas, weights = cls.load_formulas(path)
         if not formulas:
             raise ValueError(f"the pool in {path} is empty; mine longer or relax min_abs_ic / max_corr")
-        vals = [factor_values(parse_factor(f, panel.fields), panel) for f in formulas]
-        return sum(w * zscore_by_date(v) for w, v in zip(weights, vals))  # type: ignore[return-value]
+        return combine([factor_values(parse_factor(f, panel.fields), panel) for f in formulas], weights)

@@ -203,9 +203,8 @@ class RankICLoss:
             loss += self.penalty * float(np.max(np.abs(corr)))
         return loss
 
-LOSSES: dict[str, Loss] = {
-    "mse": mse, "nmse": nmse, "rmse": rmse, "mae": mae, "r2": r2_loss, "rank_ic": rank_ic_loss,
-}
+# the rank-IC losses are for panels (srkit.alpha passes them as objects), not for `srkit fit`
+LOSSES: dict[str, Loss] = {"mse": mse, "nmse": nmse, "rmse": rmse, "mae": mae, "r2": r2_loss}
 
 
 def get_loss(loss: str | Loss) -> Loss:

@@ -86,7 +86,8 @@ def main() -> None:
            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
     log = lambda info: print(f"  round {info['round']}: {info['n_evals']} evals, pool {info['pool_size']}, "  # noqa: E731
-                             f"train IC {info['pool_train_ic']:.4f}, {info['elapsed']:.0f} s", flush=True)
+                             f"train IC {info['pool_train_ic']:.4f}, offered {info['offered']}, failed valid {info['failed_valid']}, "
+                             f"{info['elapsed']:.0f} s", flush=True)
     print(f"[gp] mining {args.rounds} x {args.round_seconds:g} s", flush=True)
     gp_cfg = MiningConfig(horizon=h, rounds=args.rounds, time_per_round=args.round_seconds)
     gp = mine(panel, split, searcher="gp", config=gp_cfg, random_state=args.seed, progress=log)

@@ -31,11 +31,12 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from srkit.alpha.formula import SEARCH_OPERATORS, factor_values, search_opset
+from srkit.alpha.formula import SEARCH_OPERATORS, factor_values, parse_factor, search_opset
 from srkit.alpha.metrics import Split, factor_metrics, forward_returns, period_labels
 from srkit.alpha.operators import SEARCH_WINDOWS
 from srkit.alpha.panel import Panel
 from srkit.alpha.pool import FactorPool
+from srkit.core.expr import Expr
 from srkit.core.rng import as_generator
 from srkit.fitness.evaluator import Evaluator
 from srkit.fitness.losses import RankICLoss, daily_rank_ic
@@ -88,11 +89,11 @@ class MiningConfig:
     diversity: float = 0.5
     min_abs_ic: float = 0.005
     max_corr: float = 0.7
-    candidates_per_round: int = 8
-    max_size: int = 12
+    candidates_per_round: int = 10
+    max_size: int = 10
     max_depth: int = 6
     date_stride: int = 2
-    search_assets: int | None = 250
+    search_assets: int | None = 200
     operators: tuple[str, ...] = SEARCH_OPERATORS
     windows: tuple[int, ...] = SEARCH_WINDOWS
     valid_check: bool = True
@@ -131,6 +132,36 @@ def _records(table: Any) -> list[dict[str, Any]]:
     for rec in table.to_dict(orient="records"):
         out.append({k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in rec.items()})
     return out
+
+
+class _MiningEvaluator(Evaluator):
+    """The shared Evaluator plus two things mining needs: it remembers every scored
+    formula (the best few become pool candidates, however small the searcher's front)
+    and memoises losses by skeleton and coefficients (GP populations repeat formulas;
+    a repeat costs no evaluation)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scored: dict[bytes, tuple[float, Expr]] = {}
+
+    def loss(self, expr: Expr) -> float:
+        key = expr.skeleton + expr.coefs.tobytes()
+        hit = self.scored.get(key)
+        if hit is not None:
+            self.cache_hits += 1
+            return hit[0]
+        value = super().loss(expr)
+        self.scored[key] = (value, expr)
+        return value
+
+    def fit(self, expr: Expr) -> tuple[Expr, float]:
+        fitted, value = super().fit(expr)
+        self.scored.setdefault(fitted.skeleton + fitted.coefs.tobytes(), (value, fitted))
+        return fitted, value
+
+    def best(self) -> list[tuple[float, Expr]]:
+        """Every distinct formula scored, best first."""
+        return sorted((v for v in self.scored.values() if math.isfinite(v[0])), key=lambda v: v[0])
 
 
 def _make_searcher(searcher: Any) -> Any:
@@ -196,29 +227,34 @@ def mine(
         return bool(np.sign(t) == np.sign(v) and abs(v) >= cfg.min_abs_ic)
 
     start, n_evals, rounds, stopped_by = time.perf_counter(), 0, [], ""
-    seeds: list[Any] = []  # each round starts from the previous round's best formulas
+    seeds: list[Any] = []  # each round starts from the pool's members (penalised, so it moves on)
+    offered: set[str] = set()  # formulas already offered to the pool are not offered again
     try:
         for r in range(cfg.rounds):
             loss = RankICLoss(avoid=[v[:, assets] for v in pool.values], penalty=cfg.diversity,
                               stride=cfg.date_stride)
-            evaluator = Evaluator(data, loss, max_evals=cfg.evals_per_round)  # type: ignore[arg-type]
+            evaluator = _MiningEvaluator(data, loss, max_evals=cfg.evals_per_round)  # type: ignore[arg-type]
             problem = Problem(data, opset, evaluator, max_size=cfg.max_size,  # type: ignore[arg-type]
                               max_depth=cfg.max_depth, seeds=seeds)
             result = search.search(problem, budget=budget, rng=rng.spawn(1)[0])
             n_evals += evaluator.n_evals
-            entries = sorted(result.front.entries(), key=lambda e: e.loss)[: cfg.candidates_per_round]
-            seeds = [e.expr for e in entries if math.isfinite(e.loss)]
+            candidates = [e.expr for e in result.front.entries() if math.isfinite(e.loss)]
+            candidates += [expr for _, expr in evaluator.best()]
+            entries: list[Expr] = []
+            for expr in candidates:
+                if str(expr) not in offered and len(entries) < cfg.candidates_per_round:
+                    offered.add(str(expr))
+                    entries.append(expr)
             admitted, failed_valid = [], 0
-            for entry in entries:
-                if not math.isfinite(entry.loss) or str(entry.expr) in pool.formulas:
-                    continue
-                values = factor_values(entry.expr, selection_panel)
+            for expr in entries:
+                values = factor_values(expr, selection_panel)
                 if not holds_up(values):
                     failed_valid += 1
-                elif pool.add(str(entry.expr), values[: len(labels)]):
-                    admitted.append(str(entry.expr))
+                elif pool.add(str(expr), values[: len(labels)]):
+                    admitted.append(str(expr))
+            seeds = [parse_factor(f, opset) for f in pool.formulas]
             info = {"round": r + 1, "n_evals": evaluator.n_evals, "best_loss": result.front.min_loss if result.front else None,
-                    "admitted": admitted, "failed_valid": failed_valid, "pool_size": len(pool), "pool_train_ic": pool.train_ic,
+                    "offered": len(entries), "admitted": admitted, "failed_valid": failed_valid, "pool_size": len(pool), "pool_train_ic": pool.train_ic,
                     "elapsed": round(time.perf_counter() - start, 2)}
             rounds.append(info)
             logger.info("round %d: %s", r + 1, info)

@@ -121,3 +121,20 @@ def test_real_data_reversal_on_sp500():
     assert panel.shape == (6, 1259, 505) and len(panel.report["late_listings"]) == 35 - 6
     r = evaluate("-ts_pct(close, 5)", panel, horizon=5, start="2017-01-01", end="2018-02-28")
     assert r["n_dates"] == 272 and abs(r["rank_ic"]) < 0.05
+
+
+def test_mining_evaluator_memoises_repeats_and_ranks_what_it_scored():
+    from srkit.alpha.formula import search_opset
+    from srkit.alpha.mine import _MiningEvaluator
+    from srkit.fitness.losses import RankICLoss
+
+    panel = synthetic_panel(n_dates=120, n_assets=20, reversal=0.3, seed=5)
+    labels = Split.by_fraction(panel).labels(panel, "train", 5)
+    ev = _MiningEvaluator(panel.dataset(labels), RankICLoss())
+    ops = search_opset(panel.fields)
+    good, bad = parse_factor("-ts_pct(close, 5)", ops), parse_factor("ts_pct(volume, 5)", ops)
+    first = ev.loss(good)
+    assert ev.loss(good) == first and ev.n_evals == 1 and ev.cache_hits == 1
+    ev.loss(bad)
+    assert ev.n_evals == 2
+    assert [str(e) for _, e in ev.best()] == ["-ts_pct(close, 5)", "ts_pct(volume, 5)"]

@@ -144,7 +144,7 @@ def factor_metrics(values: Array, labels: Array, mask: NDArray[np.bool_] | None 
     ic, icir, n = _summary(daily_ic(labels, values))
     ric, rir, _ = _summary(daily_rank_ic(labels, values))
     if mask is None:
-        mask = np.isfinite(labels).any(axis=1)
+        mask = np.asarray(np.isfinite(labels).any(axis=1))
     return {"ic": ic, "rank_ic": ric, "icir": icir, "rank_ir": rir,
             "turnover": turnover(values, mask), "n_dates": n}
 

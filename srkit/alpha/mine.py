@@ -276,7 +276,7 @@ def period_table(
     formulas: Sequence[str],
     horizon: int,
     *,
-    weights: Sequence[float] | None = None,
+    weights: Sequence[float] | Array | None = None,
     combined_name: str = "POOL (combined)",
 ) -> Any:
     """One row per formula (and one for the weighted combination when ``weights``

@@ -42,7 +42,7 @@ def zscore_by_date(values: Array) -> Array:
     return np.where(np.isfinite(z), z, 0.0)
 
 
-def combine(values: Sequence[Array], weights: Sequence[float]) -> Array:
+def combine(values: Sequence[Array], weights: Sequence[float] | Array) -> Array:
     """The weighted sum of per-date z-scores: a pool's combined factor.
 
     >>> combine([np.array([[1.0, 2.0, 3.0]])], [2.0]).round(4).tolist()

@@ -199,8 +199,8 @@ class RankICLoss:
         loss = 1.0 - abs(float(ic[labelled > 0].mean()))
         if self._avoid:
             r = cs_rank(y_pred)
-            corr = [np.nanmean(c) if np.isfinite(c := _row_corr(r, a)).any() else 0.0 for a in self._avoid]
-            loss += self.penalty * float(np.max(np.abs(corr)))
+            corr = [float(np.nanmean(c)) if np.isfinite(c := _row_corr(r, a)).any() else 0.0 for a in self._avoid]
+            loss += self.penalty * max(abs(c) for c in corr)
         return loss
 
 # the rank-IC losses are for panels (srkit.alpha passes them as objects), not for `srkit fit`

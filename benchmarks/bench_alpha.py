@@ -73,6 +73,8 @@ def main() -> None:
     ap.add_argument("--round-seconds", type=float, default=60.0)
     ap.add_argument("--horizon", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--search-assets", type=int, default=200, help="assets the search sees (0: all)")
+    ap.add_argument("--windows", default="5,10,20,40", help="time-series windows of the search")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     path, split = DATA[args.data]
@@ -89,11 +91,14 @@ def main() -> None:
                              f"train IC {info['pool_train_ic']:.4f}, offered {info['offered']}, failed valid {info['failed_valid']}, "
                              f"{info['elapsed']:.0f} s", flush=True)
     print(f"[gp] mining {args.rounds} x {args.round_seconds:g} s", flush=True)
-    gp_cfg = MiningConfig(horizon=h, rounds=args.rounds, time_per_round=args.round_seconds)
+    common = dict(horizon=h, rounds=args.rounds, search_assets=args.search_assets or None,
+                  windows=tuple(int(w) for w in args.windows.split(",")))
+    out["mining"] = common
+    gp_cfg = MiningConfig(**common, time_per_round=args.round_seconds)
     gp = mine(panel, split, searcher="gp", config=gp_cfg, random_state=args.seed, progress=log)
     per_round = max(1, math.ceil(gp.n_evals / args.rounds))
     print(f"[random] mining {args.rounds} x {per_round} evals", flush=True)
-    rnd_cfg = MiningConfig(horizon=h, rounds=args.rounds, time_per_round=None, evals_per_round=per_round)
+    rnd_cfg = MiningConfig(**common, time_per_round=None, evals_per_round=per_round)
     rnd = mine(panel, split, searcher=RandomSearcher(), config=rnd_cfg, random_state=args.seed, progress=log)
 
     rows = []

@@ -4,6 +4,7 @@
     srkit demo [--time-budget 20]
     srkit problems list [--suite nguyen]
     srkit cf eval|identify|search|cluster ...   (continued fractions; see srkit cf --help)
+    srkit alpha eval|mine|backtest PRICES ...   (alpha factors; see srkit alpha --help)
 """
 
 from __future__ import annotations
@@ -52,9 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     plist = psub.add_parser("list", help="list problems")
     plist.add_argument("--suite", help="only this suite (e.g. nguyen, feynman)")
 
+    from srkit.alpha.cli import register as register_alpha  # srkit alpha ... (factor mining)
     from srkit.contfrac.cli import register as register_cf  # srkit cf ... (continued fractions)
 
     register_cf(sub)
+    register_alpha(sub)
     return parser
 
 
@@ -205,7 +208,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handlers = {"fit": _cmd_fit, "demo": _cmd_demo, "problems": _cmd_problems, "cf": lambda a: a.func(a)}
+    from srkit.alpha.cli import run as _cmd_alpha
+
+    handlers = {"fit": _cmd_fit, "demo": _cmd_demo, "problems": _cmd_problems, "cf": lambda a: a.func(a),
+                "alpha": _cmd_alpha}
     try:
         return handlers[args.command](args)
     except (ValueError, TypeError, OSError) as exc:  # bad input: one clear line, no traceback

@@ -80,6 +80,9 @@ class Operator:
     infix : symbol when printed between its two arguments (``"+"``), else None.
     precedence : binding strength for infix printing and parsing.
     aliases : other names the parser accepts (``"ln"`` for ``log``).
+    text : printing template when the canonical text is not ``name(args)``, e.g.
+        ``"ts_mean({0}, 5)"`` for a window-specialised panel operator (the parser
+        reads that form back, see :func:`srkit.core.parse.parse`).
 
     Examples
     --------
@@ -100,6 +103,7 @@ class Operator:
     infix: str | None = None
     precedence: int = 100
     aliases: tuple[str, ...] = ()
+    text: str = ""
 
     @property
     def is_constant(self) -> bool:

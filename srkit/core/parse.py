@@ -169,6 +169,9 @@ class _Parser:
         raise _error(self.text, tok.pos, f"unexpected {found}")
 
     def call(self, name: str, tok: _Tok, args: tuple[_Node, ...]) -> _Node:
+        windowed = self.windowed(name, args)
+        if windowed is not None:
+            name, args = windowed
         if not self.opset.has(name):
             names = [op.name for op in self.opset.operators]
             raise _error(
@@ -182,6 +185,39 @@ class _Parser:
                 f"{name} takes {self.opset.arity_of(code)} argument(s), got {len(args)}",
             )
         return (code, 0, 0.0, args)
+
+    def windowed(self, name: str, args: tuple[_Node, ...]) -> tuple[str, tuple[_Node, ...]] | None:
+        """``ts_mean(close, 5)`` -> ``ts_mean_5(close)`` when the call as written has no
+        operator of that arity but a window-specialised one exists (panel operators).
+
+        A non-integer window is floored, as in the 101 Formulaic Alphas.
+        """
+        if not args or args[-1][0] != COEF:
+            return None
+        if self.opset.has(name) and self.opset.arity_of(self.opset.code(name)) == len(args):
+            return None
+        value = args[-1][2]
+        prefix = f"{name}_"
+        windows = sorted(
+            int(n[len(prefix):]) for n in self.opset._by_name if n.startswith(prefix) and n[len(prefix):].isdigit()
+        )
+        if not windows:
+            return None
+        if not np.isfinite(value) or value < 1:
+            raise _error(
+                self.text, self.peek().pos,
+                f"{name} needs a window >= 1, got {value:g} (a negative shift would read future values)",
+            )
+        special = f"{name}_{int(np.floor(value))}"
+        if not self.opset.has(special):
+            if windows:
+                raise _error(
+                    self.text, self.peek().pos,
+                    f"{name} has no window {int(np.floor(value))}; available windows: "
+                    f"{', '.join(map(str, windows))}",
+                )
+            return None
+        return special, args[:-1]
 
 
 def _flatten(node: _Node, codes: list[int], args: list[int], coefs: list[float]) -> None:

@@ -51,6 +51,8 @@ def _node(expr: Expr, i: int, precision: int | None) -> tuple[str, int]:
     if op.arity == 0:
         return op.name, _ATOM
     kids = [_node(expr, k, precision) for k in expr.children(i)]
+    if op.text:  # e.g. "ts_mean({0}, 5)" for a window-specialised operator
+        return op.text.format(*(t for t, _ in kids)), _ATOM
     if op.name == "neg":
         text, prec = kids[0]
         if prec < _ATOM or text.startswith("(-") or _is_number(text):

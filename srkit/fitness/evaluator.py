@@ -91,7 +91,11 @@ class Evaluator:
         # part of the key: equal code arrays mean different formulas in different opsets.
         self._cache: OrderedDict[tuple[Any, bytes], tuple[Expr, float]] = OrderedDict()
         self._columns = dataset.columns
-        self._n = dataset.n_samples
+        # a panel data set (srkit.alpha) has a (dates, assets) sample shape
+        shape = getattr(dataset, "sample_shape", (dataset.n_samples,))
+        self._n: int | tuple[int, ...] = shape[0] if len(shape) == 1 else tuple(shape)
+        # nan-aware losses (the rank-IC family) score partial data; others need all finite
+        self._nan_ok = bool(getattr(self.loss_fn, "nan_aware", False))
         self._sqrt_w = None if dataset.weights is None else np.sqrt(dataset.weights / dataset.weights.mean())
         y = dataset.y
         # Losses below this are round-off: exact fits are all equally exact.
@@ -127,7 +131,7 @@ class Evaluator:
         return values, bool(np.isfinite(values).all())
 
     def _loss_of_values(self, values: Array) -> float:
-        if not np.isfinite(values).all():
+        if not self._nan_ok and not np.isfinite(values).all():
             return math.inf
         loss = self.loss_fn(self.dataset.y, values, self.dataset.weights)
         return loss if math.isfinite(loss) else math.inf

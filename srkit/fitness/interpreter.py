@@ -70,10 +70,13 @@ def op_table(opset: OperatorSet) -> OpTable:
 def interpret(
     expr: Expr,
     columns: Array | Sequence[Array],
-    n: int,
+    n: int | tuple[int, ...],
     coefs: Array | None = None,
 ) -> Array:
     """Values of ``expr`` on the data ``columns`` (each of length ``n``).
+
+    ``n`` may also be a shape: panels pass columns of shape (n_features, dates,
+    assets) and ``n = (dates, assets)``; they always take the numpy path.
 
     ``columns`` is best a C-contiguous array of shape (n_features, n) (what
     ``Dataset.columns`` holds): then the compiled kernel runs when it can and
@@ -93,7 +96,8 @@ def interpret(
     """
     table = op_table(expr.opset)
     values = expr.coefs if coefs is None else coefs
-    if table.kernel is not None and n <= kernel.MAX_POINTS and type(columns) is np.ndarray and columns.ndim == 2:
+    if (table.kernel is not None and type(columns) is np.ndarray and columns.ndim == 2
+            and isinstance(n, int) and n <= kernel.MAX_POINTS):
         if values.dtype != np.float64 or not values.flags.c_contiguous:
             values = np.ascontiguousarray(values, dtype=np.float64)
         return run_kernel(expr.codes, expr.args, values, table.kernel[0], table.kernel[1],
@@ -153,7 +157,8 @@ def interpret(
                         owned[-1] = _is_fresh(stack[-1], left, right)
     out = stack[0]
     if not owned[0]:
-        out = np.array(np.broadcast_to(np.asarray(out, dtype=np.float64), (n,)), dtype=np.float64)
+        shape = (n,) if isinstance(n, int) else tuple(n)
+        out = np.array(np.broadcast_to(np.asarray(out, dtype=np.float64), shape), dtype=np.float64)
     return out  # type: ignore[no-any-return]
 
 

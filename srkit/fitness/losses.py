@@ -2,18 +2,26 @@
 
 A loss takes ``(y_true, y_pred, weights)`` and returns a float, lower is better;
 a non-finite prediction gives ``inf``.  ``r2`` as a loss is ``1 - R^2``.
+
+The IC family works on panels, arrays of shape (dates, assets) with gaps (nan):
+``daily_ic`` / ``daily_rank_ic`` give one cross-sectional correlation per date
+over the assets where both arrays are finite, and the losses built on them are
+``nan_aware`` (the Evaluator lets partial factor values through to them).
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from srkit.core.operators import suggest
 
-__all__ = ["LOSSES", "get_loss", "mse", "nmse", "rmse", "mae", "r2_loss", "r2_score", "Loss"]
+__all__ = [
+    "LOSSES", "get_loss", "mse", "nmse", "rmse", "mae", "r2_loss", "r2_score", "Loss",
+    "cs_rank", "daily_ic", "daily_rank_ic", "rank_ic_loss", "MIN_ASSETS", "RankICLoss",
+]
 
 Array = NDArray[np.float64]
 Loss = Callable[[Array, Array, "Array | None"], float]
@@ -77,6 +85,125 @@ def r2_loss(y: Array, y_pred: Array, weights: Array | None = None) -> float:
     return 1.0 - r2_score(y, y_pred, weights)
 
 
+#: Fewest assets with both values finite for a date's IC to count (else nan).
+MIN_ASSETS = 5
+
+
+def cs_rank(values: Array) -> Array:
+    """Cross-sectional percentile ranks per date (row) of a (dates, assets) array.
+
+    Ties get their average rank, non-finite values stay nan, ranks are in (0, 1].
+
+    >>> cs_rank(np.array([[3.0, 1.0, np.nan, 2.0]])).tolist()
+    [[1.0, 0.3333333333333333, nan, 0.6666666666666666]]
+    """
+    import pandas as pd
+
+    v = np.where(np.isfinite(values), values, np.nan)
+    return pd.DataFrame(v).rank(axis=1, pct=True).to_numpy(dtype=np.float64)  # type: ignore[no-any-return]
+
+
+def _row_corr(a: Array, b: Array) -> Array:
+    """Pearson correlation per row over the columns where both are finite."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    n = ok.sum(axis=1)
+    with np.errstate(all="ignore"):
+        a0 = np.where(ok, a, 0.0)
+        b0 = np.where(ok, b, 0.0)
+        ma = a0.sum(axis=1) / n
+        mb = b0.sum(axis=1) / n
+        da = np.where(ok, a0 - ma[:, None], 0.0)
+        db = np.where(ok, b0 - mb[:, None], 0.0)
+        corr = (da * db).sum(axis=1) / np.sqrt((da * da).sum(axis=1) * (db * db).sum(axis=1))
+    corr[(n < MIN_ASSETS) | ~np.isfinite(corr)] = np.nan
+    return corr  # type: ignore[no-any-return]
+
+
+def daily_ic(y: Array, y_pred: Array) -> Array:
+    """Information coefficient per date: Pearson correlation across assets.
+
+    >>> y = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])
+    >>> daily_ic(y, 2 * y).round(12).tolist()
+    [1.0]
+    """
+    y, y_pred = np.atleast_2d(y), np.atleast_2d(y_pred)
+    return _row_corr(y_pred, y)
+
+
+def daily_rank_ic(y: Array, y_pred: Array) -> Array:
+    """Rank IC per date: Spearman correlation across the assets where both are finite.
+
+    >>> y = np.array([[1.0, 2.0, 3.0, 4.0, 5.0]])
+    >>> daily_rank_ic(y, y ** 3).round(12).tolist()
+    [1.0]
+    """
+    y, y_pred = np.atleast_2d(y), np.atleast_2d(y_pred)
+    ok = np.isfinite(y) & np.isfinite(y_pred)
+    return _row_corr(cs_rank(np.where(ok, y_pred, np.nan)), cs_rank(np.where(ok, y, np.nan)))
+
+
+def rank_ic_loss(y: Array, y_pred: Array, weights: Array | None = None) -> float:
+    """``1 - |mean daily rank IC|`` (a factor and its negative are equally good);
+    ``inf`` when no date has enough finite values.
+
+    >>> y = np.arange(10.0).reshape(2, 5)
+    >>> rank_ic_loss(y, -y)
+    0.0
+    """
+    ic = daily_rank_ic(y, y_pred)
+    if not np.isfinite(ic).any():
+        return float("inf")
+    return 1.0 - abs(float(np.nanmean(ic)))
+
+
+rank_ic_loss.nan_aware = True  # type: ignore[attr-defined]
+
+
+class RankICLoss:
+    """Rank-IC fitness with a diversity penalty, for mining factors one after another:
+
+        1 - |mean daily rank IC| + penalty * max_k |mean daily rank corr with avoid[k]|
+
+    ``avoid`` are factors already found (dates, assets); ``stride`` scores every
+    ``stride``-th date only (search speed; the final metrics use every date).
+    A date where the factor covers less than ``min_coverage`` of the assets with a
+    label counts as IC 0 (no forecast), so a factor defined on a handful of
+    assets cannot win on a few lucky cross-sections.
+
+    Examples
+    --------
+    >>> y = np.arange(20.0).reshape(4, 5) % 7
+    >>> RankICLoss()(y, y) , RankICLoss(avoid=[y], penalty=0.5)(y, y)
+    (0.0, 0.5)
+    """
+
+    nan_aware = True
+
+    def __init__(self, *, avoid: Sequence[Array] = (), penalty: float = 0.0, stride: int = 1,
+                 min_coverage: float = 0.5) -> None:
+        if stride < 1 or penalty < 0 or not 0 <= min_coverage <= 1:
+            raise ValueError("stride must be >= 1, penalty >= 0 and min_coverage in [0, 1]")
+        self.stride = stride
+        self.min_coverage = min_coverage
+        self.penalty = penalty
+        self._avoid = [cs_rank(np.atleast_2d(a)[::stride]) for a in avoid] if penalty else []
+
+    def __call__(self, y: Array, y_pred: Array, weights: Array | None = None) -> float:
+        y, y_pred = np.atleast_2d(y)[:: self.stride], np.atleast_2d(y_pred)[:: self.stride]
+        ic = daily_rank_ic(y, y_pred)
+        if not np.isfinite(ic).any():
+            return float("inf")
+        labelled = np.isfinite(y).sum(axis=1)
+        covered = (np.isfinite(y) & np.isfinite(y_pred)).sum(axis=1)
+        ic = np.where(np.isfinite(ic) & (covered >= self.min_coverage * labelled), ic, 0.0)
+        loss = 1.0 - abs(float(ic[labelled > 0].mean()))
+        if self._avoid:
+            r = cs_rank(y_pred)
+            corr = [float(np.nanmean(c)) if np.isfinite(c := _row_corr(r, a)).any() else 0.0 for a in self._avoid]
+            loss += self.penalty * max(abs(c) for c in corr)
+        return loss
+
+# the rank-IC losses are for panels (srkit.alpha passes them as objects), not for `srkit fit`
 LOSSES: dict[str, Loss] = {"mse": mse, "nmse": nmse, "rmse": rmse, "mae": mae, "r2": r2_loss}
 
 

@@ -259,7 +259,7 @@ class GPSearcher:
     def _loop(self, state: SearchState) -> None:
         cfg, problem = self.config, state.problem
         kit = _DeapKit(problem.opset, cfg.p_coefficient)
-        var = float(np.var(problem.dataset.y)) or 1.0
+        var = _target_variance(problem)
         limits = self._island_limits(problem)
         islands = self._initial_islands(kit, problem, limits)
         self._score(kit, state, [ind for isl in islands for ind in isl], var)
@@ -409,7 +409,7 @@ class GPSearcher:
         picks = np.unique(np.linspace(0, len(front) - 1, num=min(n, len(front))).round().astype(int))
         entries = [front[i] for i in picks]
         kids.sort(key=lambda ind: ind.fitness.values[0])
-        var = float(np.var(state.problem.dataset.y)) or 1.0
+        var = _target_variance(state.problem)
         for slot, entry in zip(range(len(kids) - 1, -1, -1), entries):
             elite = kit.from_expr(entry.expr)
             elite.expr, elite.loss = entry.expr, entry.loss
@@ -426,6 +426,12 @@ class GPSearcher:
                 continue
             isl.sort(key=lambda ind: ind.fitness.values[0])
             isl[len(isl) - len(incoming):] = incoming
+
+
+def _target_variance(problem: Problem) -> float:
+    """Scale of the target for the selection fitness; panel labels have gaps (nan)."""
+    var = float(np.nanvar(problem.dataset.y)) if np.size(problem.dataset.y) else 0.0
+    return var if math.isfinite(var) and var > 0 else 1.0
 
 
 def _hoist(ind: Any) -> None:

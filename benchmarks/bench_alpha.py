@@ -1,0 +1,138 @@
+"""Mined factor pool vs hand-written factors vs random formulas, on real US stock data.
+
+    python benchmarks/bench_alpha.py --data sp500 --round-seconds 60 --rounds 10
+    python benchmarks/bench_alpha.py --data stocknet --round-seconds 30 --rounds 10
+
+1. Mine a pool of 10 factors with GP (srkit.alpha.mine, rank-IC fitness with a
+   diversity penalty, train period only); record its evaluations.
+2. Mine a pool the same way from random formulas, with the same number of
+   evaluations per round (srkit.alpha.random_search.RandomSearcher).
+3. The hand-written set (srkit.alpha.baselines): every factor, its best single
+   factor on test and the train-signed equal-weight composite.
+
+Reported on the test period: IC, rank IC, rank IR, long-short IR (top/bottom
+20%, daily rebalance, gross and net of 0.15% per unit traded) and turnover.
+Writes benchmarks/results/alpha_<data>.json and .md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from srkit.alpha import Split, load_panel  # noqa: E402
+from srkit.alpha.backtest import backtest  # noqa: E402
+from srkit.alpha.baselines import BASELINE_FACTORS  # noqa: E402
+from srkit.alpha.formula import factor_values  # noqa: E402
+from srkit.alpha.metrics import factor_metrics, forward_returns, period_labels  # noqa: E402
+from srkit.alpha.mine import MiningConfig, mine  # noqa: E402
+from srkit.alpha.pool import combine  # noqa: E402
+from srkit.alpha.random_search import RandomSearcher  # noqa: E402
+
+DATA = {
+    "sp500": ("/work/shared/data/sp500_5yr",
+              Split("2013-02-01", "2015-12-31", "2016-01-01", "2016-12-31", "2017-01-01", "2018-02-28")),
+    "stocknet": ("/work/shared/data/stocknet_88",
+                 Split("2012-09-01", "2015-06-30", "2015-07-01", "2016-06-30", "2016-07-01", "2017-09-30")),
+}
+
+
+def test_row(name, values, panel, split, horizon):
+    mask = panel.date_mask(split.test_start, split.test_end)
+    labels = period_labels(forward_returns(panel, horizon), mask, horizon)
+    m = factor_metrics(values, labels, mask)
+    ls_gross = backtest(values, panel, strategy="long_short", cost=0.0, start=split.test_start, end=split.test_end)
+    ls_net = backtest(values, panel, strategy="long_short", cost=0.0015, start=split.test_start, end=split.test_end)
+    return {"set": name, "test_ic": m["ic"], "test_rank_ic": m["rank_ic"], "test_rank_ir": m["rank_ir"],
+            "ls_ir_gross": ls_gross.metrics["ir"], "ls_ir_net": ls_net.metrics["ir"],
+            "ls_annual_return_gross": ls_gross.metrics["annual_return"], "turnover": m["turnover"]}
+
+
+def train_signed_composite(formulas, panel, split, horizon):
+    train = panel.date_mask(split.train_start, split.train_end)
+    labels = period_labels(forward_returns(panel, horizon), train, horizon)
+    values = [factor_values(f, panel) for f in formulas]
+    ics = [factor_metrics(v, labels, train)["ic"] for v in values]
+    return combine(values, [np.sign(ic) if np.isfinite(ic) else 0.0 for ic in ics])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", choices=sorted(DATA), default="sp500")
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--round-seconds", type=float, default=60.0)
+    ap.add_argument("--horizon", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--search-assets", type=int, default=200, help="assets the search sees (0: all)")
+    ap.add_argument("--windows", default="5,10,20,40", help="time-series windows of the search")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    path, split = DATA[args.data]
+    if not Path(path).exists():
+        sys.exit(f"{path} is absent; this benchmark needs the shared data (see /work/shared/data/MANIFEST.txt)")
+    panel = load_panel(path)
+    h = args.horizon
+    out = {"data": args.data, "panel": {k: v for k, v in panel.report.items() if k != "late_listings"},
+           "n_late_listings": len(panel.report.get("late_listings", {})), "split": vars(split),
+           "horizon": h, "seed": args.seed, "machine": platform.processor() or platform.machine(),
+           "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+    log = lambda info: print(f"  round {info['round']}: {info['n_evals']} evals, pool {info['pool_size']}, "  # noqa: E731
+                             f"train IC {info['pool_train_ic']:.4f}, offered {info['offered']}, failed valid {info['failed_valid']}, "
+                             f"{info['elapsed']:.0f} s", flush=True)
+    print(f"[gp] mining {args.rounds} x {args.round_seconds:g} s", flush=True)
+    common = dict(horizon=h, rounds=args.rounds, search_assets=args.search_assets or None,
+                  windows=tuple(int(w) for w in args.windows.split(",")))
+    out["mining"] = common
+    gp_cfg = MiningConfig(**common, time_per_round=args.round_seconds)
+    gp = mine(panel, split, searcher="gp", config=gp_cfg, random_state=args.seed, progress=log)
+    per_round = max(1, math.ceil(gp.n_evals / args.rounds))
+    print(f"[random] mining {args.rounds} x {per_round} evals", flush=True)
+    rnd_cfg = MiningConfig(**common, time_per_round=None, evals_per_round=per_round)
+    rnd = mine(panel, split, searcher=RandomSearcher(), config=rnd_cfg, random_state=args.seed, progress=log)
+
+    rows = []
+    for name, res in (("mined pool (gp)", gp), ("random formulas pool", rnd)):
+        combined = res.table.iloc[-1]
+        assert combined["formula"] == "POOL (combined)" or len(res.pool) == 0
+        values = combine([factor_values(f, panel) for f in res.pool.formulas], res.pool.weights)
+        row = test_row(f"{name}, {len(res.pool)} factors", values, panel, split, h)
+        row.update(n_evals=res.n_evals, wall_time_s=round(res.wall_time, 1))
+        rows.append(row)
+    hand = {name: factor_values(f, panel) for name, f in BASELINE_FACTORS.items()}
+    hand_rows = [test_row(name, v, panel, split, h) for name, v in hand.items()]
+    best = max(hand_rows, key=lambda r: abs(r["test_rank_ic"]) if np.isfinite(r["test_rank_ic"]) else -1)
+    rows.append({**best, "set": f"hand-written best single on test ({best['set']}, |rank IC|)"})
+    composite = train_signed_composite(list(BASELINE_FACTORS.values()), panel, split, h)
+    rows.append(test_row(f"hand-written train-signed composite, {len(hand)} factors", composite, panel, split, h))
+    out.update(rows=rows, gp=gp.to_dict(), random=rnd.to_dict(), handwritten=hand_rows)
+
+    stem = args.out or str(ROOT / "benchmarks" / "results" / f"alpha_{args.data}")
+    Path(stem + ".json").write_text(json.dumps(out, indent=2, default=lambda o: None if o != o else str(o)))
+    lines = [f"| set | test IC | test rank IC | test rank IR | LS IR gross | LS IR net | turnover | evals |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lines.append(f"| {r['set']} | {r['test_ic']:.4f} | {r['test_rank_ic']:.4f} | {r['test_rank_ir']:.3f} | "
+                     f"{r['ls_ir_gross']:.2f} | {r['ls_ir_net']:.2f} | {r['turnover']:.3f} | {r.get('n_evals', '')} |")
+    lines += ["", "Mined pool (train / valid / test rank IC per factor):", "",
+              "| formula | weight | train rank IC | valid rank IC | test rank IC | test turnover |", "|---|---|---|---|---|---|"]
+    for rec in gp.table.to_dict(orient="records"):
+        lines.append(f"| `{rec['formula']}` | {rec['weight']:.4f} | {rec['train_rank_ic']:.4f} | "
+                     f"{rec['valid_rank_ic']:.4f} | {rec['test_rank_ic']:.4f} | {rec['test_turnover']:.3f} |")
+    Path(stem + ".md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    print(f"\nmining wall time: gp {gp.wall_time:.0f} s ({gp.n_evals} evals), random {rnd.wall_time:.0f} s ({rnd.n_evals} evals)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""``srkit alpha``: evaluate, mine and backtest formulaic factors from the shell.
+
+    srkit alpha eval PRICES "FORMULA" --horizon 5 [--start D] [--end D] [--json out.json]
+    srkit alpha mine PRICES --horizon 5 --searcher gp [--train A:B --valid A:B --test A:B]
+                     [--rounds 10 --time-per-round 60] [--pool pool.json] [--json out.json]
+    srkit alpha backtest PRICES (--formula F | --pool pool.json) [--strategy topk|long_short]
+                     [--start D --end D] [--plot curve.png] [--json out.json]
+
+PRICES is a folder of per-asset CSV files or one long CSV/parquet file.  The
+JSON of ``eval`` and ``mine`` share their top-level keys (formula, ic, rank_ic,
+icir, rank_ir, turnover, n_dates, horizon, start, end); for ``mine`` they
+describe the pool's combined factor on the test period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+__all__ = ["register", "run"]
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``alpha`` command to the ``srkit`` parser's subparsers."""
+    alpha = subparsers.add_parser("alpha", help="mine and evaluate formulaic stock factors",
+                                  description="Alpha factor mining on daily price panels (dates x assets).")
+    sub = alpha.add_subparsers(dest="alpha_command", metavar="ACTION")
+
+    ev = sub.add_parser("eval", help="IC, rank IC, rank IR and turnover of one formula")
+    _prices(ev)
+    ev.add_argument("formula", help='factor formula, e.g. "-ts_pct(close, 5)"')
+    ev.add_argument("--horizon", type=int, default=5, help="forward-return horizon in days (default 5)")
+    ev.add_argument("--start", help="first date scored (default: first date)")
+    ev.add_argument("--end", help="last date scored (default: last date)")
+    ev.add_argument("--json", help="write the metrics to this JSON file")
+
+    mi = sub.add_parser("mine", help="mine a pool of factors with a searcher")
+    _prices(mi)
+    mi.add_argument("--horizon", type=int, default=5, help="forward-return horizon in days (default 5)")
+    from srkit.search import SEARCHERS
+
+    mi.add_argument("--searcher", default="gp", choices=sorted({*SEARCHERS, "random"}),
+                    help="search method (default gp; random is the baseline)")
+    for name in ("train", "valid", "test"):
+        mi.add_argument(f"--{name}", metavar="START:END", help=f"{name} period (default: 60/20/20 by date)")
+    mi.add_argument("--rounds", type=int, default=10, help="search rounds (default 10)")
+    mi.add_argument("--time-per-round", type=float, default=60.0, help="seconds per round (default 60)")
+    mi.add_argument("--evals-per-round", type=int, help="evaluations per round (reproducible budget)")
+    mi.add_argument("--pool-size", type=int, default=10, help="pool capacity (default 10)")
+    mi.add_argument("--diversity", type=float, default=0.5, help="max-correlation penalty weight (default 0.5)")
+    mi.add_argument("--search-assets", type=int, default=250, help="assets the search sees (0: all)")
+    mi.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    mi.add_argument("--pool", help="save the pool (formulas, weights, ICs) to this JSON file")
+    mi.add_argument("--json", help="write the results to this JSON file")
+    mi.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+
+    bt = sub.add_parser("backtest", help="top-k/drop-n or long-short backtest of a formula or a saved pool")
+    _prices(bt)
+    src = bt.add_mutually_exclusive_group(required=True)
+    src.add_argument("--formula", help="factor formula")
+    src.add_argument("--pool", help="a pool JSON written by `srkit alpha mine --pool`")
+    bt.add_argument("--strategy", default="long_short", choices=["long_short", "topk"])
+    bt.add_argument("--k", type=int, default=50, help="top-k holdings (default 50)")
+    bt.add_argument("--n-drop", type=int, default=5, help="names replaced per day (default 5)")
+    bt.add_argument("--quantile", type=float, default=0.2, help="long-short quantile (default 0.2)")
+    bt.add_argument("--cost", type=float, default=0.0015, help="cost per unit traded (default 0.0015)")
+    bt.add_argument("--start")
+    bt.add_argument("--end")
+    bt.add_argument("--plot", help="save the cumulative-return curve as PNG")
+    bt.add_argument("--json", help="write the metrics to this JSON file")
+
+
+def _prices(p: argparse.ArgumentParser) -> None:
+    p.add_argument("prices", help="folder of per-asset CSVs or one long CSV/parquet file")
+
+
+def _period(text: str | None, flag: str) -> tuple[Any, Any]:
+    if text is None:
+        return None, None
+    if ":" not in text:
+        raise SystemExit(f"error: --{flag} must be START:END (e.g. 2013-02-01:2015-12-31), got {text!r}")
+    a, b = text.split(":", 1)
+    return a or None, b or None
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    return obj
+
+
+def _write(out: dict[str, Any], path: str | None) -> None:
+    text = json.dumps(_clean(out), indent=2, default=str)
+    if path:
+        with open(path, "w") as fh:
+            fh.write(text)
+    print(text if not path else f"wrote {path}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run an ``srkit alpha`` command; returns the exit status."""
+    from srkit.alpha import Split, evaluate, load_panel
+
+    if not getattr(args, "alpha_command", None):
+        print("usage: srkit alpha {eval,mine,backtest} ... (see srkit alpha -h)", file=sys.stderr)
+        return 2
+    panel = load_panel(args.prices)
+    if args.alpha_command == "eval":
+        _write(evaluate(args.formula, panel, horizon=args.horizon, start=args.start, end=args.end), args.json)
+        return 0
+    if args.alpha_command == "mine":
+        return _mine(args, panel)
+    return _backtest(args, panel)
+
+
+def _mine(args: argparse.Namespace, panel: Any) -> int:
+    from srkit.alpha import Split
+    from srkit.alpha.mine import MiningConfig, mine
+    from srkit.alpha.pool import combine
+
+    periods = [_period(getattr(args, n), n) for n in ("train", "valid", "test")]
+    if all(p == (None, None) for p in periods):
+        split = Split.by_fraction(panel)
+    else:
+        split = Split(*periods[0], *periods[1], *periods[2])
+    cfg = MiningConfig(horizon=args.horizon, pool_size=args.pool_size, rounds=args.rounds,
+                       time_per_round=None if args.evals_per_round else args.time_per_round,
+                       evals_per_round=args.evals_per_round, diversity=args.diversity,
+                       search_assets=args.search_assets or None)
+    progress = None if args.quiet else (lambda info: print(
+        f"round {info['round']}: {info['n_evals']} evals, pool {info['pool_size']}, "
+        f"train IC {info['pool_train_ic']:.4f}, +{len(info['admitted'])}", file=sys.stderr))
+    result = mine(panel, split, searcher=args.searcher, config=cfg, random_state=args.seed, progress=progress)
+    if args.pool:
+        result.pool.save(args.pool)
+    out: dict[str, Any] = {"formula": "pool of " + str(len(result.pool)), "ic": None, "rank_ic": None,
+                           "icir": None, "rank_ir": None, "turnover": None, "n_dates": 0,
+                           "horizon": args.horizon, "start": split.test_start, "end": split.test_end}
+    if len(result.pool):
+        from srkit.alpha.formula import factor_values
+        from srkit.alpha.metrics import factor_metrics, forward_returns, period_labels
+
+        combined = combine([factor_values(f, panel) for f in result.pool.formulas], result.pool.weights)
+        mask = panel.date_mask(split.test_start, split.test_end)
+        out.update(factor_metrics(combined, period_labels(forward_returns(panel, args.horizon), mask, args.horizon), mask))
+    out.update(result.to_dict())
+    _write(out, args.json)
+    return 0
+
+
+def _backtest(args: argparse.Namespace, panel: Any) -> int:
+    from srkit.alpha.backtest import backtest
+    from srkit.alpha.formula import factor_values
+    from srkit.alpha.pool import FactorPool
+
+    scores = factor_values(args.formula, panel) if args.formula else FactorPool.combined_from_file(args.pool, panel)
+    res = backtest(scores, panel, strategy=args.strategy, k=args.k, n_drop=args.n_drop,
+                   quantile=args.quantile, cost=args.cost, start=args.start, end=args.end)
+    if args.plot:
+        res.plot(args.plot, title=args.formula or f"pool {args.pool}")
+    _write({"strategy": res.strategy, **res.params, **res.metrics}, args.json)
+    return 0

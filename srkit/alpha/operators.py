@@ -1,0 +1,363 @@
+"""Panel operators: time-series (``ts_*``), cross-sectional (``cs_*``) and elementwise.
+
+A panel value is a float64 array of shape (dates, assets), dates ascending.
+Every operator here is vectorised over the whole panel, treats nan as missing
+and never reads a later row into an earlier one: the value at date t depends
+only on rows <= t (tests/alpha/test_leakage.py checks this for every operator).
+
+Windows are integers and part of the operator: ``ts_mean(close, 5)`` is the
+unary operator ``ts_mean_5`` applied to ``close``.  One table, :data:`TS_UNARY`
+and :data:`TS_BINARY`, generates the operator for every window in
+:data:`WINDOWS`; its ``text`` template prints it back as ``ts_mean(close, 5)``
+and the parser reads that form (and the dialect aliases ``Mean``, ``Ref``,
+``delay``, ...).  A window never becomes a fitted coefficient.
+
+Conventions (the dialects differ; these are srkit's, one each):
+
+- a time-series window needs all of its ``d`` values finite, else nan;
+- ``ts_std`` and ``ts_var`` use ddof=1 (pandas), ``ts_skew``/``ts_kurt`` pandas'
+  bias-corrected estimators;
+- ``ts_rank``: percentile rank of today's value in its window, in (0, 1]
+  (Qlib's time-series ``Rank``); ``cs_rank`` is the cross-sectional one (101's ``rank``);
+- ``ts_argmax``/``ts_argmin``: 1-based position of the extreme in the window,
+  oldest day = 1, today = d (Qlib ``IdxMax``);
+- ``ts_decay_linear``: weights d, d-1, ..., 1 from today back, normalised (101's
+  ``decay_linear``, AlphaGen's ``WMA``); ``ts_ema``: weights alpha^k within the
+  window, alpha = 1 - 2/(d+1), normalised (AlphaGen's windowed ``EMA``);
+- ``ts_slope``/``ts_rsquare``/``ts_resi``: least-squares line of the window
+  against time (Qlib ``Slope``/``Rsquare``/``Resi``; resi is today's residual);
+- an operator applied to a constant is nan: it carries no cross-sectional information.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+from dataclasses import dataclass, replace
+from typing import Any, Callable
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import NDArray
+
+from srkit.core.builtins import default_registry
+from srkit.core.operators import Operator, OperatorRegistry
+
+__all__ = [
+    "WINDOWS", "TS_UNARY", "TS_BINARY", "CS_OPERATORS", "ELEMENTWISE", "alpha_registry",
+    "SEARCH_WINDOWS",
+]
+
+Array = NDArray[np.float64]
+
+#: Windows every time-series operator is generated for.
+WINDOWS: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 15, 20, 25, 30, 40, 50, 60, 120)
+#: The windows a mining search uses by default (AlphaGen's HEAD set plus 60).
+SEARCH_WINDOWS: tuple[int, ...] = (5, 10, 20, 40)
+
+
+# ---------------------------------------------------------------- helpers
+def _panel(x: Any) -> Array | None:
+    """x as a 2-D float array (a 1-D array is one asset); None for a constant."""
+    if np.ndim(x) == 0:
+        return None
+    a = np.asarray(x, dtype=np.float64)
+    return a.reshape(-1, 1) if a.ndim == 1 else a
+
+
+def _like(out: Array, x: Any) -> Array:
+    return out.reshape(np.shape(x)) if np.ndim(x) == 1 else out
+
+
+def _clean(a: Array) -> Array:
+    return np.where(np.isfinite(a), a, np.nan)
+
+
+def _frame(a: Array) -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(_clean(a))
+
+
+def _unary_ts(fn: Callable[[Array, int], Array]) -> Callable[[int], Callable[[Any], Any]]:
+    """Lift ``fn(panel, d)`` to a family of unary operators, one per window."""
+
+    def make(d: int) -> Callable[[Any], Any]:
+        def op(x: Any) -> Any:
+            a = _panel(x)
+            if a is None:
+                return np.nan
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-nan dates stay nan
+                return _like(np.asarray(fn(a, d), dtype=np.float64), x)
+
+        return op
+
+    return make
+
+
+def _binary_ts(fn: Callable[[Array, Array, int], Array]) -> Callable[[int], Callable[[Any, Any], Any]]:
+    def make(d: int) -> Callable[[Any, Any], Any]:
+        def op(x: Any, y: Any) -> Any:
+            a, b = _panel(x), _panel(y)
+            if a is None or b is None:
+                return np.nan
+            a, b = np.broadcast_arrays(a, b)
+            with np.errstate(all="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-nan dates stay nan
+                return _like(np.asarray(fn(a, b, d), dtype=np.float64), x)
+
+        return op
+
+    return make
+
+
+def _windows(a: Array, d: int) -> Array:
+    """(dates, assets, d) view: row t holds rows t-d+1..t; the first d-1 rows are nan-padded."""
+    pad = np.full((d - 1, a.shape[1]), np.nan)
+    return sliding_window_view(np.concatenate([pad, _clean(a)]), d, axis=0)
+
+
+def _weighted(a: Array, weights: Array) -> Array:
+    """Window-weighted sum, weights[-1] for today; nan when any value in the window is."""
+    return np.einsum("taw,w->ta", _windows(a, len(weights)), weights)
+
+
+# ---------------------------------------------------------------- time series
+def _delay(a: Array, d: int) -> Array:
+    out = np.full_like(a, np.nan)
+    out[d:] = a[:-d]
+    return _clean(out)
+
+
+def _delta(a: Array, d: int) -> Array:
+    return _clean(a) - _delay(a, d)
+
+
+def _pct(a: Array, d: int) -> Array:
+    return _clean(a) / _delay(a, d) - 1.0
+
+
+def _rolling(method: str, **kw: Any) -> Callable[[Array, int], Array]:
+    def fn(a: Array, d: int) -> Array:
+        roll = _frame(a).rolling(d, min_periods=d)
+        return getattr(roll, method)(**kw).to_numpy(dtype=np.float64)  # type: ignore[no-any-return]
+
+    fn.__name__ = f"_rolling_{method}"
+    return fn
+
+
+def _zscore(a: Array, d: int) -> Array:
+    roll = _frame(a).rolling(d, min_periods=d)
+    return (_clean(a) - roll.mean().to_numpy()) / roll.std().to_numpy()  # type: ignore[no-any-return]
+
+
+def _arg_extreme(pick: Callable[..., Array]) -> Callable[[Array, int], Array]:
+    def fn(a: Array, d: int) -> Array:
+        w = _windows(a, d)
+        bad = np.isnan(w).any(axis=2)
+        pos = pick(np.where(np.isnan(w), 0.0, w), axis=2).astype(np.float64) + 1.0
+        pos[bad] = np.nan
+        return pos
+
+    return fn
+
+
+def _decay_linear(a: Array, d: int) -> Array:
+    w = np.arange(1, d + 1, dtype=np.float64)
+    return _weighted(a, w / w.sum())
+
+
+def _ema(a: Array, d: int) -> Array:
+    alpha = 1.0 - 2.0 / (d + 1)
+    w = alpha ** np.arange(d - 1, -1, -1, dtype=np.float64)
+    return _weighted(a, w / w.sum())
+
+
+def _line(a: Array, d: int) -> tuple[Array, Array, Array]:
+    """Least-squares line of each window against time 0..d-1: (slope, intercept, x window mean)."""
+    t = np.arange(d, dtype=np.float64)
+    tc = t - t.mean()
+    slope = _weighted(a, tc / (tc * tc).sum())
+    mean = _weighted(a, np.full(d, 1.0 / d))
+    return slope, mean - slope * t.mean(), mean
+
+
+def _slope(a: Array, d: int) -> Array:
+    return _line(a, d)[0]
+
+
+def _rsquare(a: Array, d: int) -> Array:
+    slope, _, _ = _line(a, d)
+    t = np.arange(d, dtype=np.float64)
+    var_x = _frame(a).rolling(d, min_periods=d).var(ddof=0).to_numpy()
+    return slope * slope * t.var() / var_x  # type: ignore[no-any-return]
+
+
+def _resi(a: Array, d: int) -> Array:
+    slope, intercept, _ = _line(a, d)
+    return _clean(a) - (intercept + slope * (d - 1))  # type: ignore[no-any-return]
+
+
+def _pair(method: str) -> Callable[[Array, Array, int], Array]:
+    def fn(a: Array, b: Array, d: int) -> Array:
+        fa, fb = _frame(a), _frame(b)
+        both = fa.notna() & fb.notna()  # pair-wise complete windows only
+        fa, fb = fa.where(both), fb.where(both)
+        out = getattr(fa.rolling(d, min_periods=d), method)(fb).to_numpy(dtype=np.float64)
+        return _clean(out)  # type: ignore[no-any-return]
+
+    return fn
+
+
+@dataclass(frozen=True)
+class TSSpec:
+    """One time-series operator family: canonical name, implementation, dialect aliases."""
+
+    name: str
+    fn: Callable[..., Array]
+    aliases: tuple[str, ...] = ()
+    min_window: int = 1
+    doc: str = ""
+
+
+#: Unary time-series families ``ts_x(x, d)``.
+TS_UNARY: tuple[TSSpec, ...] = (
+    TSSpec("ts_delay", _delay, ("delay", "Ref", "ref"), doc="x d days ago"),
+    TSSpec("ts_delta", _delta, ("delta", "Delta", "Diff", "diff"), doc="x - delay(x, d)"),
+    TSSpec("ts_pct", _pct, ("Pct", "pct", "ROC", "roc"), doc="x / delay(x, d) - 1"),
+    TSSpec("ts_mean", _rolling("mean"), ("Mean", "Ma", "MA", "mean", "sma"), 2),
+    TSSpec("ts_sum", _rolling("sum"), ("Sum", "sum"), 2),
+    TSSpec("ts_std", _rolling("std"), ("Std", "std", "stddev"), 2),
+    TSSpec("ts_var", _rolling("var"), ("Var", "var"), 2),
+    TSSpec("ts_min", _rolling("min"), ("Min", "min"), 2),
+    TSSpec("ts_max", _rolling("max"), ("Max", "max"), 2),
+    TSSpec("ts_median", _rolling("median"), ("Med", "median"), 2),
+    TSSpec("ts_argmax", _arg_extreme(np.argmax), ("IdxMax", "argmax"), 2),
+    TSSpec("ts_argmin", _arg_extreme(np.argmin), ("IdxMin", "argmin"), 2),
+    TSSpec("ts_rank", _rolling("rank", pct=True), ("Rank",), 2),
+    TSSpec("ts_skew", _rolling("skew"), ("Skew", "skew"), 3),
+    TSSpec("ts_kurt", _rolling("kurt"), ("Kurt", "kurt"), 4),
+    TSSpec("ts_zscore", _zscore, ("Zscore", "zscore_ts"), 2),
+    TSSpec("ts_decay_linear", _decay_linear, ("decay_linear", "WMA", "wma"), 2),
+    TSSpec("ts_ema", _ema, ("EMA", "ema"), 2),
+    TSSpec("ts_slope", _slope, ("Slope", "slope", "beta"), 3),
+    TSSpec("ts_rsquare", _rsquare, ("Rsquare", "rsquare"), 3),
+    TSSpec("ts_resi", _resi, ("Resi", "resi", "residual"), 3),
+)
+
+#: Binary time-series families ``ts_x(x, y, d)``.
+TS_BINARY: tuple[TSSpec, ...] = (
+    TSSpec("ts_corr", _pair("corr"), ("Corr", "corr", "correlation"), 3),
+    TSSpec("ts_cov", _pair("cov"), ("Cov", "cov", "covariance"), 3),
+)
+
+
+# ---------------------------------------------------------------- cross section
+def _cs(fn: Callable[[Array], Array]) -> Callable[[Any], Any]:
+    def op(x: Any) -> Any:
+        if np.ndim(x) == 0:
+            return np.nan
+        a = np.asarray(x, dtype=np.float64)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-nan dates stay nan
+            # a 1-D array is one date of many assets here (the cross-section)
+            return fn(_clean(a.reshape(1, -1))).reshape(a.shape) if a.ndim == 1 else fn(_clean(a))
+
+    op.__name__ = fn.__name__
+    return op
+
+
+def _cs_rank(a: Array) -> Array:
+    from srkit.fitness.losses import cs_rank
+
+    return cs_rank(a)
+
+
+def _cs_zscore(a: Array) -> Array:
+    return (a - np.nanmean(a, axis=1, keepdims=True)) / np.nanstd(a, axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+def _cs_demean(a: Array) -> Array:
+    return a - np.nanmean(a, axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+def _cs_scale(a: Array) -> Array:
+    return a / np.nansum(np.abs(a), axis=1, keepdims=True)  # type: ignore[no-any-return]
+
+
+def _signed_power(x: Any, p: Any) -> Any:
+    return np.sign(x) * np.abs(x) ** p
+
+
+def _sympy_fn(name: str) -> Callable[..., Any]:
+    def build(*args: Any) -> Any:
+        import sympy
+
+        return sympy.Function(name)(*args)
+
+    return build
+
+
+#: Cross-sectional operators (one value per asset per date, from that date only).
+CS_OPERATORS: tuple[Operator, ...] = tuple(
+    Operator(name, 1, _cs(fn), _sympy_fn(name), None, rf"\operatorname{{{{{name.replace('_', chr(92) + '_')}}}}}\left({{0}}\right)",
+             complexity=1.0, aliases=aliases)
+    for name, fn, aliases in (
+        ("cs_rank", _cs_rank, ("rank", "CSRank")),
+        ("cs_zscore", _cs_zscore, ("zscore", "cs_norm")),
+        ("cs_demean", _cs_demean, ("demean",)),
+        ("cs_scale", _cs_scale, ("scale",)),
+    )
+)
+
+#: Elementwise operators that alpha formulas use beyond the built-ins.
+ELEMENTWISE: tuple[Operator, ...] = (
+    Operator("sign", 1, np.sign, "sign", "sign", r"\operatorname{{sign}}\left({0}\right)", aliases=("Sign",)),
+    Operator("greater", 2, np.maximum, "Max", "maximum", r"\max\left({0}, {1}\right)", aliases=("Greater",)),
+    Operator("less", 2, np.minimum, "Min", "minimum", r"\min\left({0}, {1}\right)", aliases=("Less",)),
+    Operator("signed_power", 2, _signed_power, lambda a, p: __import__("sympy").sign(a) * abs(a) ** p,
+             None, r"\operatorname{{sgn}}({0})\left|{0}\right|^{{{1}}}", aliases=("signedpower", "SignedPower")),
+)
+
+# dialect names of built-ins (Qlib / AlphaGen write them capitalised)
+_BUILTIN_ALIASES = {"log": ("Log",), "neg": ("Neg",), "inv": ("Inv",), "square": ("Square",)}
+
+
+def _ts_operator(spec: TSSpec, arity: int, d: int) -> Operator:
+    make = _unary_ts(spec.fn) if arity == 1 else _binary_ts(spec.fn)
+    args = "{0}" if arity == 1 else "{0}, {1}"
+    name = f"{spec.name}_{d}"
+    latex_name = spec.name.replace("_", "\\_")
+    return Operator(
+        name, arity, make(d), _sympy_fn(name), None,
+        rf"\operatorname{{{{{latex_name}}}}}_{{{{{d}}}}}\left({args}\right)",
+        complexity=1.0,
+        aliases=tuple(f"{a}_{d}" for a in spec.aliases),
+        text=f"{spec.name}({args}, {d})",
+    )
+
+
+def alpha_registry(windows: tuple[int, ...] = WINDOWS) -> OperatorRegistry:
+    """A fresh registry: the built-ins plus every panel operator, one canonical name each.
+
+    Examples
+    --------
+    >>> reg = alpha_registry()
+    >>> reg.get("Mean_5").name, reg.get("rank").name, reg.get("Rank_10").name
+    ('ts_mean_5', 'cs_rank', 'ts_rank_10')
+    """
+    reg = default_registry()
+    for name, extra in _BUILTIN_ALIASES.items():
+        op = reg.get(name)
+        reg.register(replace(op, aliases=op.aliases + extra), check=False, replace=True)
+    # Panel operators are checked by tests/alpha (against pandas and for leakage);
+    # the registry's own check assumes elementwise functions and a torch form.
+    for op in (*ELEMENTWISE, *CS_OPERATORS):
+        reg.register(op, check=False)
+    for specs, arity in ((TS_UNARY, 1), (TS_BINARY, 2)):
+        for spec in specs:
+            for d in windows:
+                if d >= spec.min_window:
+                    reg.register(_ts_operator(spec, arity, d), check=False)
+    return reg

@@ -1,0 +1,80 @@
+"""Labels, splits, the IC family, turnover and the evaluate() contract."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import pearsonr, spearmanr
+
+from srkit.alpha import Panel, Split, evaluate, forward_returns
+from srkit.alpha.metrics import factor_corr, max_corr, period_labels, turnover
+from srkit.alpha.synthetic import synthetic_panel
+from srkit.fitness.losses import RankICLoss, daily_ic, daily_rank_ic
+
+
+def test_forward_returns_and_period_labels_do_not_cross_the_period_end():
+    close = np.array([[1.0], [2.0], [4.0], [8.0], [8.0]])
+    p = Panel(close[None], ("close",), pd.bdate_range("2020-01-06", periods=5), pd.Index(["A"]))
+    y = forward_returns(p, 2)
+    assert y.ravel()[:3].tolist() == [3.0, 3.0, 1.0] and np.isnan(y.ravel()[3:]).all()
+    mask = p.date_mask(None, p.dates[3])  # period = first 4 dates
+    lab = period_labels(y, mask, 2)
+    assert lab.ravel()[:2].tolist() == [3.0, 3.0] and np.isnan(lab.ravel()[2:]).all()
+
+
+def test_daily_ic_matches_scipy_with_gaps():
+    rng = np.random.default_rng(0)
+    f, y = rng.standard_normal((3, 30)), rng.standard_normal((3, 30))
+    f[0, :4] = np.nan
+    y[1, 10] = np.nan
+    for t in range(3):
+        ok = np.isfinite(f[t]) & np.isfinite(y[t])
+        assert daily_ic(y, f)[t] == pytest.approx(pearsonr(f[t, ok], y[t, ok])[0])
+        assert daily_rank_ic(y, f)[t] == pytest.approx(spearmanr(f[t, ok], y[t, ok])[0])
+
+
+def test_turnover_definition():
+    static = np.tile(np.arange(5.0), (4, 1))
+    assert turnover(static) == 0.0
+    flip = np.array([[1.0, 2.0], [2.0, 1.0], [1.0, 2.0]])
+    assert turnover(flip) == pytest.approx(2.0)  # w goes from (-.5, .5) to (.5, -.5)
+
+
+def test_factor_corr_and_max_corr():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((20, 15))
+    assert factor_corr(a, a) == pytest.approx(1.0)
+    assert factor_corr(a, -a) == pytest.approx(-1.0)
+    assert max_corr(a, [rng.standard_normal(a.shape), -a]) == pytest.approx(1.0)
+    assert max_corr(a, []) == 0.0
+
+
+def test_rank_ic_loss_penalises_low_coverage_and_correlation():
+    rng = np.random.default_rng(2)
+    y = rng.standard_normal((40, 30))
+    f = y + rng.standard_normal(y.shape)
+    full = RankICLoss()(y, f)
+    sparse = f.copy()
+    sparse[:, 6:] = np.nan  # 6 of 30 assets: a few lucky cross-sections must not win
+    assert RankICLoss()(y, sparse) == pytest.approx(1.0)
+    assert RankICLoss(avoid=[f], penalty=0.5)(y, f) == pytest.approx(full + 0.5)
+
+
+def test_evaluate_finds_the_planted_signal_and_has_the_contract_keys():
+    p = synthetic_panel(n_dates=300, n_assets=40, reversal=0.3, seed=3)
+    r = evaluate("-ts_pct(close, 5)", p, horizon=5)
+    assert {"ic", "rank_ic", "rank_ir", "turnover", "icir", "n_dates"} <= set(r)
+    assert r["rank_ic"] > 0.1 and r["ic"] > 0.1
+    noise = evaluate("ts_pct(volume, 1)", p, horizon=5)
+    assert abs(noise["rank_ic"]) < 0.05
+    part = evaluate("-ts_pct(close, 5)", p, horizon=5, start=p.dates[100], end=p.dates[199])
+    assert part["n_dates"] == 95 and part["start"] == str(p.dates[100].date())
+
+
+def test_split_by_fraction_and_labels():
+    p = synthetic_panel(n_dates=100, n_assets=5)
+    s = Split.by_fraction(p, 0.6, 0.2)
+    lab = s.labels(p, "valid", 5)
+    rows = np.flatnonzero(np.isfinite(lab).any(axis=1))
+    assert rows.min() == 60 and rows.max() == 74
+    with pytest.raises(ValueError):
+        s.period("holdout")

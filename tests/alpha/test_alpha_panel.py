@@ -1,0 +1,67 @@
+"""Panel loading: per-ticker folders, long files, column mapping, gaps and late listings."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from srkit.alpha import load_panel
+from srkit.core.data import DataError
+
+
+def _write_folder(tmp_path):
+    a = "date,open,high,low,close,volume,Name\n2020-01-02,1,2,0.5,1.5,100,AAA\n2020-01-03,1.5,2,1,2,110,AAA\n2020-01-06,2,3,2,3,120,AAA\n"
+    b = "date,open,high,low,close,volume,Name\n2020-01-03,10,12,9,11,50,BBB\n2020-01-06,11,12,10,,55,BBB\n"
+    (tmp_path / "AAA_data.csv").write_text(a)
+    (tmp_path / "BBB_data.csv").write_text(b)
+    return tmp_path
+
+
+def test_folder_of_csvs_aligns_calendar_and_reports_gaps(tmp_path):
+    p = load_panel(_write_folder(tmp_path))
+    assert list(p.assets) == ["AAA", "BBB"]
+    assert [d.day for d in p.dates] == [2, 3, 6]
+    close = p["close"]
+    assert close[:, 0].tolist() == [1.5, 2.0, 3.0]
+    assert np.isnan(close[0, 1]) and close[1, 1] == 11.0 and np.isnan(close[2, 1])  # never back-filled
+    assert p.report["late_listings"] == {"BBB": "2020-01-03"}
+    assert p.report["missing_cells"] == 2  # BBB's close and its vwap proxy on 2020-01-06
+    assert p["vwap"][0, 0] == pytest.approx((2 + 0.5 + 1.5) / 3)
+    assert "proxy" in p.report["vwap"]
+
+
+def test_long_file_with_column_mapping(tmp_path):
+    df = pd.DataFrame({
+        "Day": ["2021-03-01", "2021-03-01", "2021-03-02", "2021-03-02"],
+        "Ticker": ["X", "Y", "X", "Y"],
+        "O": [1.0, 2, 3, 4], "H": [2.0, 3, 4, 5], "L": [0.5, 1, 2, 3], "Adj Close": [1.5, 2.5, 3.5, 4.5],
+        "Vol": [10, 20, 30, 40],
+    })
+    f = tmp_path / "long.csv"
+    df.to_csv(f, index=False)
+    p = load_panel(f, columns={"O": "open", "H": "high", "L": "low", "Adj Close": "close", "Vol": "volume"},
+                   date_column="Day")
+    assert p.shape == (6, 2, 2)
+    assert p["close"].tolist() == [[1.5, 2.5], [3.5, 4.5]]
+
+
+def test_parquet_long_file(tmp_path):
+    pytest.importorskip("pyarrow")
+    df = pd.DataFrame({"date": pd.to_datetime(["2021-01-04", "2021-01-05"]), "asset": ["Z", "Z"],
+                       "open": [1.0, 2], "high": [1.0, 2], "low": [1.0, 2], "close": [1.0, 2], "volume": [1.0, 2]})
+    f = tmp_path / "p.parquet"
+    df.to_parquet(f)
+    assert load_panel(f)["close"].ravel().tolist() == [1.0, 2.0]
+
+
+def test_clear_errors(tmp_path):
+    with pytest.raises(DataError, match="does not exist"):
+        load_panel(tmp_path / "nope")
+    (tmp_path / "A.csv").write_text("date,price\n2020-01-01,1\n")
+    with pytest.raises(DataError, match="lacks the price field"):
+        load_panel(tmp_path)
+
+
+def test_until_cuts_future_rows(tmp_path):
+    p = load_panel(_write_folder(tmp_path))
+    q = p.until("2020-01-03")
+    assert q.shape[1] == 2 and q.dates[-1] == pd.Timestamp("2020-01-03")

@@ -67,9 +67,9 @@ class BacktestResult:
 
     def plot(self, path: str | Path, title: str = "") -> Path:
         """Save the cumulative returns (net, gross, benchmark) as a PNG."""
-        import matplotlib
+        from srkit._optional import require
 
-        matplotlib.use("Agg")
+        require("matplotlib", "the backtest plot", "notebooks").use("Agg")
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(8, 4))

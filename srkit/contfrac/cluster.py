@@ -43,9 +43,9 @@ class ClusterResult:
 
     def plot(self, path: str, planes: Sequence[tuple[str, str]] = PLANES) -> None:
         """Scatter plots of the metric planes, coloured by identified constant (grey: unidentified)."""
-        import matplotlib
+        from srkit._optional import require
 
-        matplotlib.use("Agg", force=False)
+        require("matplotlib", "the cluster scatter plot", "contfrac").use("Agg", force=False)
         import matplotlib.pyplot as plt
 
         fig, axes = plt.subplots(1, len(planes), figsize=(4.2 * len(planes), 4), squeeze=False)
@@ -75,7 +75,9 @@ def _num(v: Any) -> float:
 
 
 def _plane_labels(X: np.ndarray, min_cluster_size: int, grid: float, radius: float) -> np.ndarray:
-    from sklearn.cluster import HDBSCAN
+    from srkit._optional import require
+
+    HDBSCAN = require("sklearn.cluster", "clustering continued fractions (HDBSCAN)", "contfrac").HDBSCAN
     from sklearn.neighbors import NearestNeighbors
 
     cells = np.floor(X / grid).astype(np.int64)

@@ -129,7 +129,8 @@ def llm_round(
 ) -> LLMRound:
     """Run the tree search for one round: until ``budget`` (evaluations and/or seconds; an
     iteration budget counts tree steps) is spent, the LLM budget is exhausted or the client
-    fails ``max_failures`` times in a row.  ``problem`` gives the operator set, size limits
+    fails ``max_failures`` times in a row (Ctrl-C stops it with ``stopped_by="interrupt"``, keeping
+    what was scored).  ``problem`` gives the operator set, size limits
     and seeds (the pool's members, which root the first tree)."""
     cfg = searcher.config
     client_rng, tree_rng = rng.spawn(2)
@@ -162,6 +163,9 @@ def llm_round(
             break
         except CassetteMiss:
             raise
+        except KeyboardInterrupt:  # Ctrl-C: the driver still offers what was scored to the pool
+            stopped_by = "interrupt"
+            break
         except LLMError as exc:
             failures += 1
             errors.append(str(exc)[:300])

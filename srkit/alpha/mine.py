@@ -255,7 +255,8 @@ def mine(
 
                 rnd = llm_round(search, problem, search_panel, labels[:, assets], [v[:, assets] for v in pool.values],
                                 budget, rng.spawn(1)[0], windows=cfg.windows, stride=cfg.date_stride)
-                round_evals, candidates, best_loss, interrupted = rnd.n_evals, rnd.candidates, None, False
+                round_evals, candidates, best_loss = rnd.n_evals, rnd.candidates, None
+                interrupted = rnd.stopped_by == "interrupt"
                 extra = {"proposer": rnd.proposer, "llm_calls": rnd.llm_calls, "best_reward": rnd.best_reward,
                          "trees": rnd.trees, "stopped_by": rnd.stopped_by}
             else:

@@ -102,6 +102,22 @@ def test_grammar_random_proposer_same_seed_same_result_and_train_only(monkeypatc
         {**r, "elapsed": cr["elapsed"]} for r, cr in zip(a.rounds, c.rounds)]
 
 
+def test_ctrl_c_keeps_what_was_scored():
+    panel, split = _panel()
+    calls = []
+
+    def interrupted_model(messages):
+        calls.append(1)
+        if len(calls) > 4:
+            raise KeyboardInterrupt
+        return _model(messages)
+
+    res = mine(panel, split, searcher=LLMSearcher(client=ScriptedClient(interrupted_model)), config=_cfg(),
+               random_state=0)
+    assert res.stopped_by == "interrupt" and len(res.rounds) == 1 and res.rounds[0]["stopped_by"] == "interrupt"
+    assert _has_planted(panel, res.pool.formulas)  # scored before Ctrl-C, admitted after it
+
+
 def test_llm_settings_need_the_llm_searcher():
     panel, split = _panel()
     with pytest.raises(ValueError, match="searcher='llm'"):

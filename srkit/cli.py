@@ -76,11 +76,7 @@ def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0
     p.add_argument("--seed", type=int, help="random seed (same seed + eval budget: same result)")
     p.add_argument("--n-jobs", type=int, default=1, help="parallel workers for coefficient fitting")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
-    llm = p.add_argument_group("llm searcher (--searcher llm; any OpenAI-compatible server)")
-    llm.add_argument("--llm-base-url", help="e.g. http://localhost:11434/v1 (Ollama); default $OPENAI_BASE_URL")
-    llm.add_argument("--llm-model", help="model name as the server knows it, e.g. llama3.1")
-    llm.add_argument("--llm-api-key", help="API key (default $OPENAI_API_KEY; local servers need none)")
-    llm.add_argument("--llm-log", help="append every prompt and reply to this JSONL file")
+    add_llm_arguments(p)
 
     p.add_argument("--searcher-option", action="append", default=[], metavar="KEY=VALUE",
                    help="a searcher setting, repeatable (e.g. --searcher dsn --searcher-option "
@@ -102,6 +98,15 @@ def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         model_selection=args.selection, random_state=args.seed, n_jobs=args.n_jobs,
         verbose=0 if args.quiet else 1, llm=_llm_settings(args),
     )
+
+
+def add_llm_arguments(p: argparse.ArgumentParser) -> None:
+    """The --llm-* options (``srkit fit`` and ``srkit alpha mine``); read back with :func:`_llm_settings`."""
+    llm = p.add_argument_group("llm searcher (--searcher llm; any OpenAI-compatible server)")
+    llm.add_argument("--llm-base-url", help="e.g. http://localhost:11434/v1 (Ollama); default $OPENAI_BASE_URL")
+    llm.add_argument("--llm-model", help="model name as the server knows it, e.g. llama3.1")
+    llm.add_argument("--llm-api-key", help="API key (default $OPENAI_API_KEY; local servers need none)")
+    llm.add_argument("--llm-log", help="append every prompt and reply to this JSONL file")
 
 
 def _llm_settings(args: argparse.Namespace) -> dict[str, str] | None:

@@ -3,6 +3,8 @@
     srkit alpha eval PRICES "FORMULA" --horizon 5 [--start D] [--end D] [--json out.json]
     srkit alpha mine PRICES --horizon 5 --searcher gp [--train A:B --valid A:B --test A:B]
                      [--rounds 10 --time-per-round 60] [--pool pool.json] [--json out.json]
+    srkit alpha mine PRICES --searcher llm [--llm-base-url URL --llm-model NAME
+                     --llm-api-key KEY --llm-log calls.jsonl] ...
     srkit alpha backtest PRICES (--formula F | --pool pool.json) [--strategy topk|long_short]
                      [--start D --end D] [--plot curve.png] [--json out.json]
 
@@ -56,6 +58,9 @@ def register(subparsers: Any) -> None:
     mi.add_argument("--pool", help="save the pool (formulas, weights, ICs) to this JSON file")
     mi.add_argument("--json", help="write the results to this JSON file")
     mi.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
+    from srkit.cli import add_llm_arguments
+
+    add_llm_arguments(mi)
 
     bt = sub.add_parser("backtest", help="top-k/drop-n or long-short backtest of a formula or a saved pool")
     _prices(bt)
@@ -124,6 +129,7 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
     from srkit.alpha import Split
     from srkit.alpha.mine import MiningConfig, mine
     from srkit.alpha.pool import combine
+    from srkit.cli import _llm_settings
 
     periods = [_period(getattr(args, n), n) for n in ("train", "valid", "test")]
     if all(p == (None, None) for p in periods):
@@ -137,7 +143,8 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
     progress = None if args.quiet else (lambda info: print(
         f"round {info['round']}: {info['n_evals']} evals, pool {info['pool_size']}, "
         f"train IC {info['pool_train_ic']:.4f}, +{len(info['admitted'])}", file=sys.stderr))
-    result = mine(panel, split, searcher=args.searcher, config=cfg, random_state=args.seed, progress=progress)
+    result = mine(panel, split, searcher=args.searcher, config=cfg, random_state=args.seed, progress=progress,
+                  llm=_llm_settings(args))
     if args.pool:
         result.pool.save(args.pool)
     out: dict[str, Any] = {"formula": "pool of " + str(len(result.pool)), "ic": None, "rank_ic": None,

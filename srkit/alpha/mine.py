@@ -16,7 +16,10 @@ round's penalty includes the new members, which pushes the search elsewhere.
 Any searcher works: a name from :data:`srkit.search.SEARCHERS` (``"gp"`` gets
 panel-friendly defaults, see :data:`ALPHA_GP`) or any object with the
 ``search(problem, *, budget, rng, callbacks)`` method (``RandomSearcher``,
-MCTS, LLM searchers).  Validation and test metrics are computed only after
+MCTS).  The llm searcher (``"llm"``, ``llm={...}`` settings or an
+``LLMSearcher``) runs each round as Alpha Jungle's tree search over factors
+(:mod:`srkit.alpha.llm`): prompts with the fields, operators, windows and
+per-dimension scores, and the relative multi-dimensional reward.  Validation and test metrics are computed only after
 the search, for the final table.  Ctrl-C stops mining and keeps the pool so far.
 """
 
@@ -26,7 +29,7 @@ import logging
 import math
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +44,7 @@ from srkit.core.rng import as_generator
 from srkit.fitness.evaluator import Evaluator
 from srkit.fitness.losses import RankICLoss, daily_rank_ic
 from srkit.search.base import Budget, Problem
+from srkit.search.llm import LLMSearcher
 
 __all__ = ["MiningConfig", "MiningResult", "mine", "ALPHA_GP", "period_table", "PERIODS"]
 
@@ -164,9 +168,13 @@ class _MiningEvaluator(Evaluator):
         return sorted((v for v in self.scored.values() if math.isfinite(v[0])), key=lambda v: v[0])
 
 
-def _make_searcher(searcher: Any) -> Any:
+def _make_searcher(searcher: Any, llm: Mapping[str, Any] | None = None) -> Any:
     from srkit.search import make_searcher
 
+    if llm is not None:
+        if searcher != "llm":
+            raise ValueError(f"llm settings need searcher='llm', got searcher={searcher!r}")
+        return make_searcher("llm", llm=llm)
     if searcher == "gp":
         return make_searcher("gp", **ALPHA_GP)
     if searcher == "random":
@@ -184,8 +192,13 @@ def mine(
     config: MiningConfig | None = None,
     random_state: int | np.random.Generator | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
+    llm: Mapping[str, Any] | None = None,
 ) -> MiningResult:
     """Mine a pool of factors on the train period of ``panel``.
+
+    ``llm``: settings of the llm searcher (with ``searcher="llm"``), as in
+    ``{"base_url": "http://localhost:11434/v1", "model": "llama3.1"}``; without an
+    endpoint the llm path proposes formulas with the grammar-random proposer.
 
     Examples
     --------
@@ -199,7 +212,7 @@ def mine(
     """
     cfg = config or MiningConfig()
     rng = as_generator(random_state)
-    search = _make_searcher(searcher)
+    search = _make_searcher(searcher, llm)
     train_panel = panel.until(split.train_end)
     labels = split.labels(train_panel, "train", cfg.horizon)
     if not np.isfinite(labels).any():
@@ -236,10 +249,23 @@ def mine(
             evaluator = _MiningEvaluator(data, loss, max_evals=cfg.evals_per_round)  # type: ignore[arg-type]
             problem = Problem(data, opset, evaluator, max_size=cfg.max_size,  # type: ignore[arg-type]
                               max_depth=cfg.max_depth, seeds=seeds)
-            result = search.search(problem, budget=budget, rng=rng.spawn(1)[0])
-            n_evals += evaluator.n_evals
-            candidates = [e.expr for e in result.front.entries() if math.isfinite(e.loss)]
-            candidates += [expr for _, expr in evaluator.best()]
+            extra: dict[str, Any] = {}
+            if isinstance(search, LLMSearcher):
+                from srkit.alpha.llm import llm_round
+
+                rnd = llm_round(search, problem, search_panel, labels[:, assets], [v[:, assets] for v in pool.values],
+                                budget, rng.spawn(1)[0], windows=cfg.windows, stride=cfg.date_stride)
+                round_evals, candidates, best_loss = rnd.n_evals, rnd.candidates, None
+                interrupted = rnd.stopped_by == "interrupt"
+                extra = {"proposer": rnd.proposer, "llm_calls": rnd.llm_calls, "best_reward": rnd.best_reward,
+                         "trees": rnd.trees, "stopped_by": rnd.stopped_by}
+            else:
+                result = search.search(problem, budget=budget, rng=rng.spawn(1)[0])
+                round_evals, interrupted = evaluator.n_evals, result.interrupted
+                best_loss = result.front.min_loss if result.front else None
+                candidates = [e.expr for e in result.front.entries() if math.isfinite(e.loss)]
+                candidates += [expr for _, expr in evaluator.best()]
+            n_evals += round_evals
             entries: list[Expr] = []
             for expr in candidates:
                 if str(expr) not in offered and len(entries) < cfg.candidates_per_round:
@@ -253,14 +279,14 @@ def mine(
                 elif pool.add(str(expr), values[: len(labels)]):
                     admitted.append(str(expr))
             seeds = [parse_factor(f, opset) for f in pool.formulas]
-            info = {"round": r + 1, "n_evals": evaluator.n_evals, "best_loss": result.front.min_loss if result.front else None,
+            info = {"round": r + 1, "n_evals": round_evals, "best_loss": best_loss,
                     "offered": len(entries), "admitted": admitted, "failed_valid": failed_valid, "pool_size": len(pool), "pool_train_ic": pool.train_ic,
-                    "elapsed": round(time.perf_counter() - start, 2)}
+                    "elapsed": round(time.perf_counter() - start, 2), **extra}
             rounds.append(info)
             logger.info("round %d: %s", r + 1, info)
             if progress is not None:
                 progress(info)
-            if result.interrupted:
+            if interrupted:
                 stopped_by = "interrupt"
                 break
     except KeyboardInterrupt:

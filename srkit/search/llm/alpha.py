@@ -81,7 +81,18 @@ class AlphaTask:
 
     @property
     def operators(self) -> list[str]:
-        return [op.name for op in self.opset.operators]
+        """Operator names as the model writes them: one per windowed family
+        (``ts_mean_5``, ``ts_mean_20`` -> ``ts_mean``; the windows are listed apart)."""
+        suffixes = tuple(f"_{w}" for w in self.windows)
+        names = []
+        for op in self.opset.operators:
+            name = op.name
+            for suffix in suffixes:
+                if name.endswith(suffix) and name.startswith("ts_"):
+                    name = name[: -len(suffix)]
+                    break
+            names.append(name)
+        return list(dict.fromkeys(names))
 
     def seed_messages(self, n: int, avoid: Sequence[str], tried: Sequence[str]) -> list[dict[str, str]]:
         return alpha_prompt(fields=self.fields, operators=self.operators, windows=self.windows, n=n,

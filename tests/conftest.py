@@ -1,4 +1,5 @@
-"""A real chat-completions server on 127.0.0.1 with scripted replies (no mocks)."""
+"""Shared fixtures: a real chat-completions server on 127.0.0.1 with scripted replies (no mocks),
+used by the llm searcher tests and the alpha mining tests of the llm path."""
 
 from __future__ import annotations
 

@@ -16,7 +16,6 @@ gives the canonical form.  Values come from the one interpreter
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -28,6 +27,7 @@ from srkit.alpha.panel import Panel
 from srkit.core.expr import Expr
 from srkit.core.operators import OperatorSet
 from srkit.core.parse import parse
+from srkit.search.llm.reply import QLIB_DAYS, QLIB_FIELD
 from srkit.fitness.interpreter import interpret
 
 __all__ = ["parse_factor", "factor_values", "factor", "alpha_opset", "search_opset", "SEARCH_OPERATORS"]
@@ -75,8 +75,6 @@ def search_opset(
     return reg.operator_set(names, tuple(fields))
 
 
-_DOLLAR = re.compile(r"\$([A-Za-z_]\w*)")
-_DAYS = re.compile(r"\b(\d+)d\b")
 
 
 def parse_factor(text: str, fields: Sequence[str] | OperatorSet) -> Expr:
@@ -88,7 +86,7 @@ def parse_factor(text: str, fields: Sequence[str] | OperatorSet) -> Expr:
     'ts_mean(close, 10) / ts_delay(close, 5)'
     """
     opset = fields if isinstance(fields, OperatorSet) else alpha_opset(tuple(fields))
-    return parse(_DAYS.sub(r"\1", _DOLLAR.sub(r"\1", text)), opset)
+    return parse(QLIB_DAYS.sub(r"\1", QLIB_FIELD.sub(r"\1", text)), opset)
 
 
 def factor_values(expr: Expr | str, panel: Panel) -> Array:

@@ -224,6 +224,11 @@ def _variable_for(mo: re.Match[str], variables: tuple[str, ...]) -> str:
     return variables[k] if k < len(variables) else word
 
 
+#: Qlib's dialect, shared with srkit.alpha.formula: ``$close`` for a field, ``5d`` for a window.
+QLIB_FIELD = re.compile(r"\$([A-Za-z_]\w*)")
+QLIB_DAYS = re.compile(r"\b(\d+)d\b")
+
+
 def normalize(text: str, variables: tuple[str, ...] | list[str] = ()) -> str:
     """Rewrite one formula from a model's dialect into srkit's syntax.
 
@@ -244,6 +249,10 @@ def normalize(text: str, variables: tuple[str, ...] | list[str] = ()) -> str:
         text = _INDEXED.sub(lambda mo: _variable_for(mo, variables), text)
     if ":" in text:  # a label such as "Candidate 2: ..." (X[:, 0] was rewritten above)
         text = text.rsplit(":", 1)[1]
+    # Qlib's alpha dialect: $close for a field, 5d for a window of 5 days
+    text = QLIB_FIELD.sub(lambda mo: mo.group(1) if mo.group(1) in variables else mo.group(0), text)
+    if "d" not in variables:
+        text = QLIB_DAYS.sub(r"\1", text)
     if "\\" in text or "$" in text or "{" in text:
         text = _latex(text)
     for ch, repl in _UNICODE.items():

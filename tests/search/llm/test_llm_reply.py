@@ -100,3 +100,11 @@ def test_alpha_jungle_op_list_gives_one_formula_per_argument_set() -> None:
     assert [str(e) for e in out.exprs] == ["(high - low) * 2.0 / close", "(high - low) * 0.5 / close",
                                            "(high - low) * 3.0 / close"]  # at most 3 argument sets
     assert extract_candidates('{"formula": [{"name": "log", "input": "close", "output": "a"}]}') == ["log(close)"]
+
+
+def test_qlib_dialect_fields_and_day_windows() -> None:
+    from srkit.search.llm.reply import normalize
+
+    assert normalize("Pct($close, 5d) / $volume", ["close", "volume"]) == "Pct(close, 5) / volume"
+    # a variable named d keeps 5d as an implicit product
+    assert normalize("5d + 1", ["d"]) == "5*d + 1"

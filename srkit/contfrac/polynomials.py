@@ -30,14 +30,8 @@ def _as_int(x: Any, what: str) -> int:
         return int(x)
     if isinstance(x, numbers.Real) and float(x).is_integer():
         return int(float(x))
-    try:  # sympy Integer / Rational
-        import sympy
-
-        v = sympy.sympify(x)
-        if v.is_Integer:
-            return int(v)
-    except Exception:  # noqa: BLE001 - fall through to the clear error below
-        pass
+    if getattr(x, "is_Integer", False):  # a sympy Integer
+        return int(x)
     raise ValueError(
         f"{what}: coefficient {x!r} is not an integer; PCF coefficients must be integers "
         "(scale a(n) by c and b(n) by c**2 to clear denominators: the limit is then c times larger)"
@@ -60,9 +54,13 @@ def as_poly(p: Any, what: str = "polynomial") -> Poly:
 
     n = sympy.Symbol("n")
     if isinstance(p, str):
+        # srkit's own parser, never sympify (which evals): the same rule as for formulas
+        from srkit.core.parse import ParseError, parse
+        from srkit.export.sympy import to_sympy
+
         try:
-            expr = sympy.sympify(p, locals={"n": n})
-        except (sympy.SympifyError, SyntaxError, TypeError) as exc:
+            expr = to_sympy(parse(p, ["n"]), symbols=[n], rational=True)
+        except ParseError as exc:
             raise ValueError(f"{what}: cannot read {p!r} as a polynomial in n ({exc})") from None
     elif isinstance(p, sympy.Basic):
         expr = p

@@ -62,7 +62,7 @@ def test_input_forms_agree():
 
 
 @pytest.mark.parametrize("a,b,msg", [
-    ("n/2", "1", "not an integer"), ("x+1", "1", "only the variable n"), ("sin(n)", "1", "not a polynomial"),
+    ("n/2", "1", "not an integer"), ("x+1", "1", "unknown name .x.. Variables are n"), ("sin(n)", "1", "not a polynomial"),
     ("1", "0", r"b\(n\) is identically zero"), ([0, 0], "n", r"a\(n\) is identically zero"), ("1+", "1", "cannot read"),
 ])
 def test_bad_input_is_explained(a, b, msg):
@@ -164,3 +164,12 @@ def test_ratio_float_of_huge_integers():
     assert ratio_float(10**600 + 7, 4 * 10**600) == pytest.approx(0.25, rel=1e-15)
     assert ratio_float(3, 10**500) == 0.0 and ratio_float(-(10**500), 7) == -math.inf
     assert math.isnan(ratio_float(1, 0))
+
+
+def test_polynomial_strings_go_through_srkits_parser_never_eval() -> None:
+    from srkit.contfrac import PCF
+
+    assert PCF("(n+1)*(2*n-3)", "-n^6").a == (-3, -1, 2)
+    for bad in ("__import__('os').system('true')", "m + 1", "sin(n)"):
+        with pytest.raises(ValueError, match="a\\(n\\)"):
+            PCF(bad, "n")

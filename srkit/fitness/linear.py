@@ -10,15 +10,15 @@ which needs no coefficient node at all), so exact formulas stay exact and small.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from srkit.core.expr import Expr
-from srkit.core.operators import COEF, VAR
+from srkit.core.operators import COEF, VAR, OperatorSet
 
-__all__ = ["additive_terms", "linear_head", "linear_scale"]
+__all__ = ["additive_terms", "linear_head", "linear_scale", "snap_weight", "weighted_sum"]
 
 Array = NDArray[np.float64]
 
@@ -98,21 +98,34 @@ def linear_head(
     if not np.all(np.isfinite(sol)):
         return expr
     scale = float(np.sqrt(np.mean(y * y))) or 1.0
-    intercept = _snap_weight(float(sol[0]), 1.0, scale)
+    intercept = snap_weight(float(sol[0]), 1.0, scale)
     if abs(intercept) <= 1e-12 * scale:
         intercept = 0.0
-    weights = [_snap_weight(float(w), float(np.sqrt(np.mean(c * c))), scale)
+    weights = [snap_weight(float(w), float(np.sqrt(np.mean(c * c))), scale)
                for w, c in zip(sol[1:], columns[1:])]
-    opset = expr.opset
+    return weighted_sum(expr.opset, [sub for sub, w in zip(subs, weights) if w != 0.0],
+                        [w for w in weights if w != 0.0], intercept)
+
+
+def weighted_sum(opset: OperatorSet, terms: Sequence[Expr], weights: Sequence[float], intercept: float = 0.0) -> Expr:
+    """``intercept + sum(w_i * T_i)`` written compactly: weight 1 adds the term as it is,
+    -1 subtracts it, other weights multiply it (or its leading coefficient).
+
+    >>> from srkit.core.parse import parse
+    >>> e = parse("x0")
+    >>> str(weighted_sum(e.opset, [e, parse("sin(x0)")], [1.0, -2.0], 0.5))
+    'x0 - 2.0 * sin(x0) + 0.5'
+    """
     acc: Expr | None = None
-    for sub, w in zip(subs, weights):
-        if w == 0.0:
-            continue
-        term = _scaled(sub, abs(w))
+    for term, w in zip(terms, weights):
         if acc is None:
-            acc = term if w > 0 else Expr.apply(opset, "neg", term) if opset.has("neg") else _scaled(sub, w)
+            acc = (_scaled(term, w) if w > 0 or not opset.has("neg")
+                   else Expr.apply(opset, "neg", _scaled(term, -w)))
         else:
-            acc = Expr.apply(opset, "add" if w > 0 else "sub", acc, term)
+            if w > 0 or not opset.has("sub"):
+                acc = Expr.apply(opset, "add", acc, _scaled(term, w))
+            else:
+                acc = Expr.apply(opset, "sub", acc, _scaled(term, -w))
     if acc is None:
         return Expr.coefficient(opset, intercept)
     if intercept != 0.0:
@@ -120,7 +133,7 @@ def linear_head(
     return acc
 
 
-def _snap_weight(w: float, term_rms: float, scale: float) -> float:
+def snap_weight(w: float, term_rms: float, scale: float) -> float:
     """``snap_value(w)``, except that a weight whose term matters is never snapped to 0.
 
     snap_value's tolerance is absolute below 1, so on data of scale 1e-8 every

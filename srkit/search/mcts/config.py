@@ -55,6 +55,14 @@ class MCTSConfig:
         form_max_exprs, form_expr_ratio, form_part_ratio : voting (see
             :func:`~srkit.search.mcts.subtree.mine_forms`).
 
+    Term regression
+        term_regression : fit sparse least-squares sums of library terms and of the
+            sub-trees found, and rational functions, each epoch (see
+            :mod:`srkit.search.mcts.terms`); their models seed GP like MCTS's.
+        term_max_terms : most terms in one sum.
+        term_max_degree : highest power of a variable in the monomial library.
+        term_subtrees : sub-trees of the best expressions added to the library per epoch.
+
     Pipeline
         gp_refine : hand each lane's best expressions to GP (False: MCTS alone).
         gp : :class:`~srkit.search.gp.GPConfig` of the refining GP (a dict works too).
@@ -98,6 +106,11 @@ class MCTSConfig:
     form_max_exprs: int = 20
     form_expr_ratio: float = 0.1
     form_part_ratio: float = 0.5
+    # term regression
+    term_regression: bool = True
+    term_max_terms: int = 8
+    term_max_degree: int = 8
+    term_subtrees: int = 100
     # pipeline
     gp_refine: bool = True
     gp: GPConfig = field(default_factory=_default_gp)
@@ -124,5 +137,7 @@ class MCTSConfig:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
         if not 0 < self.length_discount <= 1 or self.q_temperature <= 0:
             raise ValueError("length_discount must be in (0, 1] and q_temperature > 0")
+        if self.term_max_terms < 1 or self.term_max_degree < 1 or self.term_subtrees < 0:
+            raise ValueError("term_max_terms and term_max_degree must be >= 1, term_subtrees >= 0")
         if self.n_seeds < 1 or self.pool_size < 0 or self.reset_interval < 0:
             raise ValueError("n_seeds must be >= 1, pool_size and reset_interval >= 0")

@@ -3,12 +3,16 @@ narrow the search.
 
 One *epoch*:
 
-1. Lane 1 runs MCTS over whole expressions; its best expressions, together with the
+1. Term regression (first, and again each epoch with the sub-trees found so far): sparse
+   least-squares sums of library terms and sub-trees, and rational functions, fitted in
+   closed form (:mod:`srkit.search.mcts.terms`): the additive form ``A + f`` with all of
+   ``A`` at once when the target is such a sum.
+2. Lane 1 runs MCTS over whole expressions; its best expressions, together with the
    lane's recycled pool of earlier GP results, seed a short GP run (the real hand-off:
    ``Problem.seeds``).  GP's front goes back into the pool and into lane 1's Q table.
-2. Sub-tree discovery votes over the pool and lane 1's best: a shared part ``A`` gives a
+3. Sub-tree discovery votes over the pool and lane 1's best: a shared part ``A`` gives a
    form (``A + f``, ``A * f``, ``A ** f``); the forms that fire are logged.
-3. Lane 2 runs MCTS for ``f`` alone inside the form (cycling over the forms that fired),
+4. Lane 2 runs MCTS for ``f`` alone inside the form (cycling over the forms that fired),
    and seeds GP the same way.
 
 Every expression scored anywhere goes through the problem's Evaluator (coefficients by
@@ -34,6 +38,7 @@ from srkit.search.mcts.config import MCTSConfig
 from srkit.search.mcts.double_q import DoubleQTable
 from srkit.search.mcts.grammar import Grammar
 from srkit.search.mcts.subtree import Form, mine_forms
+from srkit.search.mcts.terms import TermRegression, subtrees
 from srkit.search.mcts.tree import TreeSearch
 
 __all__ = ["MCTSSearcher"]
@@ -136,6 +141,10 @@ class MCTSSearcher:
         lanes = [_Lane("whole", self._new_q(grammar))]
         if cfg.subtree_discovery:
             lanes.append(_Lane("form", self._new_q(grammar)))
+        terms = None
+        if cfg.term_regression and TermRegression.applicable(ev, problem.opset):
+            terms = TermRegression(ev, problem.opset, max_size=problem.max_size,
+                                   max_terms=cfg.term_max_terms, max_degree=cfg.term_max_degree)
         epoch = 0
         forms: list[Form] = []
         while not state.out_of_budget():
@@ -144,6 +153,12 @@ class MCTSSearcher:
                     lane.q = self._new_q(grammar)
                     lane.pool.clear()
             info: dict[str, Any] = {"epoch": epoch}
+            if terms is not None and not self._exact:
+                self._run_terms(state, terms, lanes[0], rng, info)
+                if self._exact:  # a closed-form model is exact, and already compact
+                    state.stopped_by = state.stopped_by or "exact"
+                    state.end_iteration(**info)
+                    break
             self._run_lane(state, grammar, lanes[0], rng, info)
             if cfg.subtree_discovery and not state.stopped_by and not self._exact:
                 pool = list(lanes[0].pool.values()) + [(e, loss) for e, loss, _ in lanes[0].best_found(cfg.form_max_exprs)]
@@ -170,6 +185,23 @@ class MCTSSearcher:
                 stop = True
             if stop:
                 break
+
+    def _run_terms(
+        self, state: SearchState, terms: TermRegression, lane: _Lane, rng: np.random.Generator, info: dict[str, Any]
+    ) -> None:
+        """Sparse sums over the term library and the sub-trees found so far (and, the
+        first time, rational functions); the models join the front and seed GP."""
+        cfg = self.config
+        best = [e for e, _, _ in lane.best_found(cfg.form_max_exprs)] + [e for e, _ in lane.pool.values()]
+        n0, t0, found = state.problem.evaluator.n_evals, state.elapsed, len(lane.found)
+
+        def offer(expr: Expr, loss: float) -> None:
+            self._found(state, lane, expr, loss)
+
+        terms.run(subtrees(best)[: cfg.term_subtrees], offer, rng, lambda: self._exact or state.out_of_budget())
+        info["terms_evals"] = state.problem.evaluator.n_evals - n0
+        info["terms_time"] = round(state.elapsed - t0, 3)
+        info["terms_models"] = len(lane.found) - found
 
     def _new_q(self, grammar: Grammar) -> DoubleQTable | None:
         cfg = self.config

@@ -1,0 +1,473 @@
+"""Term regression: the additive form ``A + f`` with ``A`` fitted in closed form.
+
+RSRM's sub-tree discovery finds the shared part ``A`` of good expressions by voting and
+then searches for the rest.  When the target *is* a short weighted sum of simple terms
+(a polynomial, ``sin(x) + sin(y**2)``, ``sinh(x) = (e**x - e**-x) / 2``), a greedy least
+squares over a library of candidate terms finds all of ``A`` at once, weights included:
+forward selection by orthogonal least squares picks, one at a time, the term that lowers
+the residual most.  The library holds monomials, the run's unary operators applied to
+the variables and their squares, products of those, and the sub-trees of the best
+expressions the search has found so far (so the library grows with the search).
+
+Rational functions ``P / Q`` are linear too once multiplied out:
+``y * lead = sum a_i m_i - sum b_j y m_j`` with monomials ``m`` and ``Q = lead + sum b_j m_j``,
+so the same selection over the columns ``m_i`` and ``-y * m_j`` finds them.
+
+Every column is one evaluation by the problem's Evaluator; every model found is
+refitted by the shared coefficient fitter (which snaps weights such as 0.9999999 to 1)
+before it is offered.  Nothing here evaluates an expression by itself.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from srkit.core.expr import Expr
+from srkit.core.operators import COEF, VAR, OperatorSet
+from srkit.fitness import Evaluator
+from srkit.fitness.linear import linear_head, snap_weight, weighted_sum
+
+__all__ = ["TermRegression", "backward_eliminate", "forward_select", "power", "subtrees", "term_library"]
+
+Array = NDArray[np.float64]
+
+
+# ---------------------------------------------------------------------- the library
+def power(opset: OperatorSet, base: Expr, k: int) -> Expr | None:
+    """``base ** k`` for a non-zero integer ``k`` in the fewest nodes the operators allow
+    (``x*x``, ``x ** 3`` with the exponent as a coefficient, ``1 / x``); None if impossible.
+
+    >>> from srkit.core.parse import parse
+    >>> x = parse("x0")
+    >>> [str(power(x.opset, x, k)) for k in (1, 2, 3, -1)]
+    ['x0', 'x0 * x0', 'x0 ** 3.0', 'x0 ** (-1.0)']
+    """
+    if k == 1:
+        return base
+    if k == 2 and opset.has("mul"):
+        return Expr.apply(opset, "mul", base, base)
+    if opset.has("pow"):
+        return Expr.apply(opset, "pow", base, Expr.coefficient(opset, float(k)))
+    if k < 0 and opset.has("div"):
+        inner = power(opset, base, -k)
+        return None if inner is None else Expr.apply(opset, "div", Expr.coefficient(opset, 1.0), inner)
+    if k > 2 and opset.has("mul"):
+        inner = power(opset, base, k - 1)
+        return None if inner is None else Expr.apply(opset, "mul", inner, base)
+    return None
+
+
+def term_library(opset: OperatorSet, max_degree: int = 8, max_terms: int = 2000) -> list[list[Expr]]:
+    """Candidate terms for the sparse sum in three tiers (monomials; unary operators;
+    products), simplest first, at most ``max_terms`` in all.
+
+    Monomials ``x_i**k`` (``k`` in ``1..max_degree`` and ``-1..-3``), products of two
+    variables' low powers, every unary operator of ``opset`` applied to ``x_i``,
+    ``x_i**2`` and ``x_i**3`` (and ``1 / exp(...)``), ``x_i ** x_j``, then pairwise products of the
+    unary terms with each other and with ``x_i``, ``x_i**2``.
+
+    >>> from srkit.core.builtins import default_registry
+    >>> ops = default_registry().operator_set(["add", "mul", "sin"], ["x"])
+    >>> [[str(t) for t in tier][:3] for tier in term_library(ops, max_degree=3)]
+    [['x', 'x * x', 'x * x * x'], ['sin(x)', 'sin(x * x)', 'sin(x * x * x)'], ['sin(x) * sin(x * x)', 'sin(x) * sin(x * x * x)', 'sin(x) * x']]
+    """
+    n = opset.n_variables
+    xs = [Expr.variable(opset, i) for i in range(n)]
+    tiers: list[list[Expr]] = [[], [], []]
+    seen: set[tuple[bytes, bytes]] = set()
+    tier = tiers[0]
+
+    def add(e: Expr | None) -> None:
+        if e is not None and _key(e) not in seen and len(seen) < max_terms:
+            seen.add(_key(e))
+            tier.append(e)
+
+    # more variables: lower degrees, or the products crowd out everything else
+    degree = max_degree if n <= 2 else min(max_degree, 4)
+    for x in xs:
+        for k in range(1, degree + 1):
+            add(power(opset, x, k))
+        for k in (-1, -2, -3):
+            add(power(opset, x, k))
+    if opset.has("mul"):
+        exps = (1, 2, 3, 4, 5, -1, -2, -3) if n <= 2 else (1, 2, 3, -1, -2, -3)
+        low = [(a, b) for a in exps for b in exps] if n <= 3 else [(1, 1)]
+        for i in range(n):
+            for j in range(i + 1, n):
+                for a, b in low:
+                    pa, pb = power(opset, xs[i], a), power(opset, xs[j], b)
+                    if pa is not None and pb is not None:
+                        add(Expr.apply(opset, "mul", pa, pb))
+    tier = tiers[1]
+    unary_terms: list[Expr] = []
+    unary = [op.name for op in opset.operators if op.arity == 1]
+    for name in unary:
+        for x in xs:
+            for arg in (x, power(opset, x, 2), power(opset, x, 3)):
+                if arg is None:
+                    continue
+                t = Expr.apply(opset, name, arg)
+                add(t)
+                unary_terms.append(t)
+                if name == "exp" and opset.has("div"):
+                    inv = Expr.apply(opset, "div", Expr.coefficient(opset, 1.0), t)
+                    add(inv)
+                    unary_terms.append(inv)
+    if opset.has("pow"):
+        for i in range(n):
+            for j in range(n):
+                if i != j:
+                    add(Expr.apply(opset, "pow", xs[i], xs[j]))
+    tier = tiers[2]
+    if opset.has("mul"):
+        factors = unary_terms + [x for x in xs] + [p for x in xs if (p := power(opset, x, 2)) is not None]
+        for a, t in enumerate(unary_terms):
+            for u in factors[a + 1:]:
+                add(Expr.apply(opset, "mul", t, u))
+    return tiers
+
+
+def subtrees(exprs: Iterable[Expr], max_size: int = 12) -> list[Expr]:
+    """The distinct coefficient-free sub-trees with a variable of ``exprs`` (leaves excluded),
+    most frequent first.
+
+    >>> from srkit.core.parse import parse
+    >>> [str(t) for t in subtrees([parse("sin(x0 * x0) + 2.0 * x0"), parse("sin(x0 * x0) * x0")])]
+    ['sin(x0 * x0)', 'x0 * x0', 'sin(x0 * x0) * x0']
+    """
+    count: dict[tuple[bytes, bytes], tuple[int, int, Expr]] = {}
+    order = 0
+    for e in exprs:
+        for i in range(e.size):
+            end = e.subtree_end(i)
+            if end - i < 2 or end - i > max_size:
+                continue
+            codes = e.codes[i:end]
+            if (codes == COEF).any() or not (codes == VAR).any():
+                continue
+            sub = e.subtree(i)
+            c, o, _ = count.get(_key(sub), (0, order, sub))
+            count[_key(sub)] = (c + 1, o, sub)
+            order += 1
+    ranked = sorted(count.values(), key=lambda t: (-t[0], t[1]))
+    return [t[2] for t in ranked]
+
+
+# ---------------------------------------------------------------------- the selection
+def forward_select(A: Array, y: Array, max_terms: int, tol: float = 0.0) -> list[list[int]]:
+    """Greedy orthogonal least squares: the columns of ``A`` picked one at a time, each the
+    one that lowers ``||y - intercept - A[:, S] w||`` most.  Returns the support after
+    each step; stops early when the residual sum of squares is at most ``tol``.
+
+    >>> x = np.linspace(-1, 1, 20)
+    >>> A = np.column_stack([x, x**2, x**3, np.sin(x)])
+    >>> forward_select(A, 2 * x**3 - x + 1, 3, tol=1e-20)[-1]
+    [2, 0]
+    """
+    n, m = A.shape
+    R = A - A.mean(axis=0)  # the intercept is always in: work orthogonal to it
+    r = y - y.mean()
+    norm0 = np.einsum("ij,ij->j", R, R)
+    # (each column against its own scale: one huge column, exp(x*x) on [-10, 10], must
+    # not make every other column look like zero)
+    alive = np.isfinite(norm0) & (norm0 > 1e-300)
+    supports: list[list[int]] = []
+    chosen: list[int] = []
+    for _ in range(min(max_terms, m, n - 1)):
+        norms = np.einsum("ij,ij->j", R, R)
+        # a column already (almost) in the span of the chosen ones adds nothing
+        ok = alive & (norms > 1e-10 * norm0)
+        if not ok.any():
+            break
+        gain = np.where(ok, (R.T @ r) ** 2 / np.where(ok, norms, 1.0), -1.0)
+        k = int(np.argmax(gain))
+        if gain[k] <= 0:
+            break
+        q = R[:, k] / math.sqrt(norms[k])
+        r = r - q * (q @ r)
+        R = R - np.outer(q, q @ R)
+        alive[k] = False
+        chosen.append(k)
+        supports.append(list(chosen))
+        if float(r @ r) <= tol:
+            break
+    return supports
+
+
+def backward_eliminate(A: Array, y: Array, support: list[int]) -> list[list[int]]:
+    """From ``support`` down to one column, each time dropping the column whose loss
+    raises the residual least; returns the supports, largest first.  Greedy forward
+    selection can take a near-copy of the answer first (``sin(x*x)*x*x`` for ``x**4``);
+    elimination from a support that spans the answer undoes that.
+
+    >>> x = np.linspace(-1, 1, 20)
+    >>> A = np.column_stack([x, x**2, x**3, np.sin(x)])
+    >>> backward_eliminate(A, 2 * x**3 - x + 1, [0, 1, 2, 3])[-2]
+    [0, 2]
+    """
+    def rss(cols: list[int]) -> float:
+        X = np.column_stack([np.ones_like(y), A[:, cols]])
+        sol, *_ = np.linalg.lstsq(X, y, rcond=None)
+        r = y - X @ sol
+        return float(r @ r)
+
+    out = [list(support)]
+    current = list(support)
+    while len(current) > 1:
+        losses = [rss(current[:i] + current[i + 1:]) for i in range(len(current))]
+        drop = int(np.argmin(losses))
+        current = current[:drop] + current[drop + 1:]
+        out.append(list(current))
+    return out
+
+
+@dataclass
+class TermRegression:
+    """Sparse sums and rational functions fitted on one problem; columns are cached.
+
+    ``offer(expr, loss)`` receives every refitted model within ``max_size``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from srkit.core import as_dataset, default_registry
+    >>> x = np.linspace(-1, 1, 20)[:, None]
+    >>> data = as_dataset(x, x[:, 0] ** 4 + x[:, 0] ** 3 + x[:, 0] ** 2 + x[:, 0])
+    >>> ops = default_registry().operator_set(["add", "sub", "mul", "div", "pow", "sin"], ["x"])
+    >>> found = []
+    >>> tr = TermRegression(Evaluator(data), ops, max_size=30)
+    >>> tr.run([], lambda e, loss: found.append((loss, e)), np.random.default_rng(0))
+    >>> loss, expr = min(found, key=lambda f: f[0])
+    >>> loss < 1e-25, expr.to_sympy()
+    (True, x**4 + x**3 + x**2 + x)
+    """
+
+    evaluator: Evaluator
+    opset: OperatorSet
+    max_size: int
+    max_terms: int = 8
+    max_degree: int = 8
+    max_columns: int = 2000
+    rational_degree: tuple[int, int] = (6, 4)
+    max_rows: int = 2000
+
+    def __post_init__(self) -> None:
+        self._columns: dict[tuple[bytes, bytes], Array | None] = {}
+        self._rows: NDArray[np.int64] | None = None
+        self._rational_done = False
+        self._done: set[tuple[tuple[bytes, bytes], ...]] = set()  # supports already offered
+
+    @staticmethod
+    def applicable(evaluator: Evaluator, opset: OperatorSet) -> bool:
+        """Weighted sums need ``add`` and ``mul``; least squares needs one target per
+        sample (not a panel, not a rank loss)."""
+        shape = getattr(evaluator.dataset, "sample_shape", (evaluator.dataset.n_samples,))
+        return (opset.has("add") and opset.has("mul") and len(shape) == 1
+                and not getattr(evaluator.loss_fn, "nan_aware", False))
+
+    # ------------------------------------------------------------------ columns
+    def _rows_of(self, rng: np.random.Generator) -> NDArray[np.int64]:
+        if self._rows is None:
+            n = self.evaluator.dataset.n_samples
+            self._rows = (np.arange(n) if n <= self.max_rows
+                          else np.sort(rng.choice(n, self.max_rows, replace=False)))
+        return self._rows
+
+    def _column(self, term: Expr) -> Array | None:
+        key = _key(term)
+        if key not in self._columns:
+            values, ok = self.evaluator.evaluate(term)
+            col = values[self._rows] if ok else None
+            if col is not None and float(np.ptp(col)) <= 1e-12 * max(1.0, float(np.abs(col).max())):
+                col = None  # constant on the data: the intercept covers it
+            self._columns[key] = col
+        return self._columns[key]
+
+    def _matrix(self, terms: Sequence[Expr], stop: Callable[[], bool]) -> tuple[list[Expr], Array]:
+        kept, cols = [], []
+        for t in terms:
+            if stop():
+                break
+            c = self._column(t)
+            if c is not None:
+                kept.append(t)
+                cols.append(c)
+        n = 0 if self._rows is None else len(self._rows)
+        return kept, (np.column_stack(cols) if cols else np.empty((n, 0)))
+
+    # ------------------------------------------------------------------ models
+    def run(
+        self,
+        extra_terms: Sequence[Expr],
+        offer: Callable[[Expr, float], None],
+        rng: np.random.Generator,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Fit sparse sums over the library plus ``extra_terms`` (and, the first time,
+        rational functions); hand each refitted model to ``offer``."""
+        rows = self._rows_of(rng)
+        ds = self.evaluator.dataset
+        y = ds.y[rows]
+        sqrt_w = None if ds.weights is None else np.sqrt(ds.weights[rows] / ds.weights.mean())
+        tiers = term_library(self.opset, self.max_degree, self.max_columns)
+        tol = self.evaluator.loss_floor * len(y)
+        done = self._done
+        pool: list[Expr] = []
+        # nested libraries: monomials alone, then with unary terms, then everything and the
+        # search's sub-trees, so that a polynomial is not crowded out by look-alikes
+        xs = [Expr.variable(self.opset, i) for i in range(self.opset.n_variables)]
+        polys = [[p for x in xs for k in range(1, d + 1) if (p := power(self.opset, x, k)) is not None]
+                 for d in sorted({2, 3, 4, 6, self.max_degree}) if d <= self.max_degree]
+        # first polynomials of rising degree in each variable (few columns: elimination
+        # from all of them finds the exact support, where greedy steps can be fooled by
+        # x**7 looking like x**6 on [0, 1]); then nested libraries: monomials, with unary
+        # terms, then everything and the search's sub-trees
+        passes = ([(p, False) for p in polys] + [(tiers[1], False)]
+                  + [(t, True) for t in (tiers[0], tiers[1], tiers[2] + list(extra_terms))])
+        for extra, nested in passes:
+            pool = pool + list(extra) if nested else list(extra)
+            terms, A = self._matrix(pool, stop)
+            if not A.shape[1] or stop():
+                continue
+            Aw, yw = (A, y) if sqrt_w is None else (A * sqrt_w[:, None], y * sqrt_w)
+            # a few steps more than offered: elimination from a wider support can drop
+            # the look-alike a greedy step took (exp(x) for 1 + x + x**2/2)
+            forward = forward_select(Aw, yw, self.max_terms + 4, tol)
+            if not forward:
+                continue
+            # elimination starts from every column when there are few (a full polynomial
+            # fit), else from the forward selection's last support
+            start = list(range(A.shape[1])) if A.shape[1] <= min(self.max_terms + 4, len(y) // 2) else forward[-1]
+            for support in forward[: self.max_terms] + backward_eliminate(Aw, yw, start):
+                key = tuple(sorted(_key(terms[k]) for k in support))
+                if key in done or stop():
+                    continue
+                done.add(key)
+                self._offer_sum([terms[k] for k in support], A[:, support], y, sqrt_w, offer)
+        if not self._rational_done and not stop():
+            self._rational_done = True
+            self._rationals(y, sqrt_w, offer, stop)
+
+    def _offer_sum(self, terms: list[Expr], A: Array, y: Array, sqrt_w: Array | None,
+                   offer: Callable[[Expr, float], None]) -> None:
+        # linear_head weighs, snaps and writes the sum; the shared fitter polishes it
+        cols = {_key(t): A[:, i] for i, t in enumerate(terms)}
+
+        def values(sub: Expr) -> Array:  # a term that is itself a sum is split by linear_head
+            v = cols.get(_key(sub))
+            if v is None:
+                v = self._column(sub)
+            return v if v is not None else np.full_like(y, np.nan)
+
+        plain = terms[0]
+        for t in terms[1:]:
+            plain = Expr.apply(self.opset, "add", plain, t)
+        with np.errstate(all="ignore"):
+            model = linear_head(plain, values, y, sqrt_w)
+        self._refit_and_offer(model, offer)
+
+    def _refit_and_offer(self, model: Expr, offer: Callable[[Expr, float], None]) -> None:
+        if model.size > self.max_size:
+            return
+        ev = self.evaluator
+        # The least-squares weights are optimal already when every row was used.  The
+        # fitter is needed only after a subsample, and it caches by skeleton: x**3 + x**5
+        # and x**4 + x**7 share one, so its answer may belong to another model.
+        subsampled = self._rows is not None and len(self._rows) < ev.dataset.n_samples
+        fitted, loss = ev.fit(model) if subsampled and model.n_coefs else (model, ev.loss(model))
+        if math.isfinite(loss):
+            offer(fitted, loss)
+
+    def _rationals(self, y: Array, sqrt_w: Array | None, offer: Callable[[Expr, float], None],
+                   stop: Callable[[], bool]) -> None:
+        """``P / Q`` by linearised least squares, for one or two variables."""
+        n = self.opset.n_variables
+        if n > 2 or not (self.opset.has("div") and self.opset.has("mul") and self.opset.has("add")):
+            return
+        p_deg, q_deg = self.rational_degree
+        mono = _monomials(self.opset, max(p_deg, q_deg))
+        num = [(t, d) for t, d in mono if d <= p_deg]
+        den = [(t, d) for t, d in mono if d <= q_deg]
+        num_terms, N = self._matrix([t for t, _ in num], stop)
+        den_terms, D = self._matrix([t for t, _ in den], stop)
+        if not N.shape[1] or not D.shape[1]:
+            return
+        tol = self.evaluator.loss_floor * len(y)
+        leads: list[tuple[Expr | None, Array]] = [(None, np.ones_like(y))]
+        leads += [(t, D[:, i]) for i, t in enumerate(den_terms) if t.size == 1]
+        for lead, lead_col in leads:
+            if stop():
+                return
+            keep = [i for i, t in enumerate(den_terms) if lead is None or t.skeleton != lead.skeleton]
+            target = y * lead_col
+            A = np.column_stack([N, -y[:, None] * D[:, keep]])
+            Aw, tw = (A, target) if sqrt_w is None else (A * sqrt_w[:, None], target * sqrt_w)
+            supports = forward_select(Aw, tw, self.max_terms + 4, tol)
+            for support in supports[-3:]:  # the largest models: the small ones are sums above
+                model = self._rational_model(support, num_terms, [den_terms[i] for i in keep], lead, A, target)
+                if model is not None:
+                    self._refit_and_offer(model, offer)
+
+    def _rational_model(self, support: list[int], num_terms: list[Expr], den_terms: list[Expr],
+                        lead: Expr | None, A: Array, target: Array) -> Expr | None:
+        if not any(k >= len(num_terms) for k in support):
+            return None  # no denominator term: a plain sum, found above
+        X = np.column_stack([np.ones_like(target), A[:, support]])
+        try:
+            sol, *_ = np.linalg.lstsq(X, target, rcond=None)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(sol)):
+            return None
+        # snapped weights (0.9999999 -> 1, 1e-16 -> 0): the fitter would snap them too,
+        # but a zero weight must drop its term here, or the model keeps a useless node
+        scale = float(np.sqrt(np.mean(target * target))) or 1.0
+        rms = np.sqrt(np.mean(A[:, support] ** 2, axis=0))
+        a0 = snap_weight(float(sol[0]), 1.0, scale)
+        if abs(a0) <= 1e-12 * scale:
+            a0 = 0.0
+        w = [snap_weight(float(v), float(r), scale) for v, r in zip(sol[1:], rms)]
+        n_num = len(num_terms)
+        p_terms = [num_terms[k] for i, k in enumerate(support) if k < n_num and w[i] != 0.0]
+        p_w = [w[i] for i, k in enumerate(support) if k < n_num and w[i] != 0.0]
+        q_terms = [den_terms[k - n_num] for i, k in enumerate(support) if k >= n_num and w[i] != 0.0]
+        q_w = [w[i] for i, k in enumerate(support) if k >= n_num and w[i] != 0.0]
+        if not q_terms:
+            return None
+        numerator = weighted_sum(self.opset, p_terms, p_w, a0) if p_terms else Expr.coefficient(self.opset, a0)
+        if lead is None:
+            denominator = weighted_sum(self.opset, q_terms, q_w, 1.0)
+        else:
+            denominator = weighted_sum(self.opset, [lead, *q_terms], [1.0, *q_w])
+        return Expr.apply(self.opset, "div", numerator, denominator)
+
+
+def _key(e: Expr) -> tuple[bytes, bytes]:
+    """Identity of a library term: its skeleton *and* its fixed coefficients (``x ** 3.0``
+    and ``x ** 4.0`` share a skeleton)."""
+    return e.skeleton, np.asarray(e.coefs).tobytes()
+
+
+def _monomials(opset: OperatorSet, degree: int) -> list[tuple[Expr, int]]:
+    """Monomials of total degree ``1..degree`` in (at most two) variables, with their degree."""
+    xs = [Expr.variable(opset, i) for i in range(opset.n_variables)]
+    out: list[tuple[Expr, int]] = []
+    for d in range(1, degree + 1):
+        if len(xs) == 1:
+            p = power(opset, xs[0], d)
+            if p is not None:
+                out.append((p, d))
+            continue
+        for a in range(d, -1, -1):
+            b = d - a
+            parts = [p for p in (power(opset, xs[0], a) if a else None,
+                                 power(opset, xs[1], b) if b else None) if p is not None]
+            if len(parts) != (a > 0) + (b > 0):
+                continue
+            out.append((parts[0] if len(parts) == 1 else Expr.apply(opset, "mul", *parts), d))
+    return out

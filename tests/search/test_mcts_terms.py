@@ -1,0 +1,101 @@
+"""Term regression of the mcts pipeline: sparse sums and rational functions in closed form."""
+
+import numpy as np
+import pytest
+import sympy
+
+from srkit.core import as_dataset, default_registry
+from srkit.core.parse import parse
+from srkit.fitness import Evaluator
+from srkit.search.base import Budget, Problem
+from srkit.search.mcts import MCTSSearcher
+from srkit.search.mcts.terms import TermRegression, backward_eliminate, forward_select, power, subtrees, term_library
+
+OPS = ["add", "sub", "mul", "div", "sin", "cos", "exp", "log", "sqrt", "pow"]
+
+
+def _best(f, X, names=("x",), ops=OPS, **kw):
+    data = as_dataset(X, f(X), feature_names=list(names))
+    opset = default_registry().operator_set(list(ops), list(names))
+    ev = Evaluator(data)
+    found = []
+    TermRegression(ev, opset, max_size=30, **kw).run([], lambda e, loss: found.append((loss, e)),
+                                                      np.random.default_rng(0))
+    loss, expr = min(found, key=lambda t: t[0])
+    return loss, expr, ev
+
+
+def _same(expr, text):
+    found = expr.to_sympy()
+    found = found.subs({s: sympy.Symbol(s.name) for s in found.free_symbols})  # drop assumptions
+    diff = sympy.nsimplify(found, rational=True) - sympy.sympify(text)
+    return sympy.simplify(diff) == 0
+
+
+@pytest.mark.parametrize("formula, text", [
+    (lambda X: X[:, 0] ** 6 + X[:, 0] ** 5 + X[:, 0] ** 4 + X[:, 0] ** 3 + X[:, 0] ** 2 + X[:, 0],
+     "x**6 + x**5 + x**4 + x**3 + x**2 + x"),  # Nguyen-4
+    (lambda X: (np.exp(X[:, 0]) - np.exp(-X[:, 0])) / 2, "sinh(x)"),  # Livermore-7
+    (lambda X: np.sin(X[:, 0] ** 2) * np.cos(X[:, 0]) - 1, "sin(x**2)*cos(x) - 1"),  # Nguyen-5
+    (lambda X: (X[:, 0] + 1) ** 3 / (X[:, 0] ** 2 - X[:, 0] + 1), "(x + 1)**3 / (x**2 - x + 1)"),  # R1
+])
+def test_exact_sums_and_rationals_are_found_in_closed_form(formula, text):
+    X = np.linspace(-1, 1, 20)[:, None]
+    loss, expr, ev = _best(formula, X)
+    assert loss <= ev.loss_floor
+    assert _same(expr, text), str(expr)
+    assert ev.n_evals < 1000  # one evaluation per library column and per model
+
+
+def test_two_variables_with_a_half_and_a_denominator_without_constant_term():
+    X = np.random.default_rng(0).uniform(0.1, 1, (20, 2))
+    loss, expr, ev = _best(lambda X: X[:, 0] ** 4 - X[:, 0] ** 3 + X[:, 1] ** 2 / 2 - X[:, 1], X, ("x", "y"))
+    assert loss <= ev.loss_floor and _same(expr, "x**4 - x**3 + y**2/2 - y")  # Nguyen-12
+    loss, expr, ev = _best(lambda X: X[:, 0] ** 2 * X[:, 1] ** 2 / (X[:, 0] + X[:, 1]), X, ("x", "y"))
+    assert loss <= ev.loss_floor and _same(expr, "x**2*y**2/(x + y)")  # Livermore-11
+
+
+def test_forward_selection_and_backward_elimination_on_known_columns():
+    x = np.linspace(-1, 1, 30)
+    A = np.column_stack([x, x**2, x**3, np.sin(x), np.exp(x)])
+    y = 3 * x**2 - np.sin(x) + 0.5
+    assert sorted(forward_select(A, y, 5, tol=1e-20)[-1]) == [1, 3]
+    # from every column down: the two that matter are the last two standing
+    assert sorted(backward_eliminate(A, y, [0, 1, 2, 3, 4])[-2]) == [1, 3]
+
+
+def test_huge_column_does_not_hide_the_others():
+    x = np.linspace(-10, 10, 200)
+    A = np.column_stack([np.exp(x * x), x, np.sin(x * x)])
+    y = 1 / 3 + x + np.sin(x * x)  # Livermore-1
+    assert sorted(forward_select(A, y, 3, tol=1e-18)[-1]) == [1, 2]
+
+
+def test_library_and_powers_follow_the_operator_set():
+    ops = default_registry().operator_set(["add", "mul", "div"], ["x"])
+    x = parse("x0").with_opset(default_registry().operator_set(["add", "mul", "div"], ["x0"]))
+    assert str(power(x.opset, x, 3)) == "x0 * x0 * x0"  # no pow: a product
+    assert str(power(x.opset, x, -1)) == "1.0 / x0"
+    tiers = term_library(ops, max_degree=3)
+    assert [str(t) for t in tiers[0]] == ["x", "x * x", "x * x * x", "1.0 / x", "1.0 / (x * x)",
+                                         "1.0 / (x * x * x)"]
+    assert tiers[1] == [] and tiers[2] == []  # no unary operators
+    assert not TermRegression.applicable(Evaluator(as_dataset(np.ones((3, 1)), np.ones(3))),
+                                         default_registry().operator_set(["mul", "sin"], ["x0"]))
+
+
+def test_subtrees_are_coefficient_free_and_ranked_by_frequency():
+    exprs = [parse("sin(x0 * x1) + 2.5 * x0"), parse("sin(x0 * x1) * x1 + x0 * x1")]
+    assert [str(t) for t in subtrees(exprs)][:2] == ["x0 * x1", "sin(x0 * x1)"]
+
+
+def test_pipeline_stops_at_once_on_an_exact_closed_form_and_logs_it():
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
+    data = as_dataset(X, X[:, 0] ** 5 + X[:, 0] ** 4 + X[:, 0] ** 3 + X[:, 0] ** 2 + X[:, 0])
+    problem = Problem(data, default_registry().operator_set(OPS, data.feature_names), Evaluator(data))
+    result = MCTSSearcher().search(problem, budget=Budget(evals=50_000), rng=np.random.default_rng(0))
+    assert result.stopped_by == "exact" and result.best.loss <= problem.evaluator.loss_floor
+    assert result.n_evals < 2000 and result.history[0]["terms_models"] > 0
+    off = MCTSSearcher(term_regression=False, gp_refine=False).search(
+        problem, budget=Budget(evals=3_000), rng=np.random.default_rng(0))
+    assert "terms_evals" not in off.history[0]

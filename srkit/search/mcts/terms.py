@@ -63,22 +63,23 @@ def power(opset: OperatorSet, base: Expr, k: int) -> Expr | None:
 
 
 def term_library(opset: OperatorSet, max_degree: int = 8, max_terms: int = 2000) -> list[list[Expr]]:
-    """Candidate terms for the sparse sum in three tiers (monomials; unary operators;
-    products), simplest first, at most ``max_terms`` in all.
+    """Candidate terms for the sparse sum in four tiers (monomials; unary operators;
+    unary operators of two-term sums; products), simplest first, at most ``max_terms``.
 
     Monomials ``x_i**k`` (``k`` in ``1..max_degree`` and ``-1..-3``), products of two
     variables' low powers, every unary operator of ``opset`` applied to ``x_i``,
-    ``x_i**2`` and ``x_i**3`` (and ``1 / exp(...)``), ``x_i ** x_j``, then pairwise products of the
-    unary terms with each other and with ``x_i``, ``x_i**2``.
+    ``x_i**2`` and ``x_i**3`` (and ``1 / exp(...)``), ``x_i ** x_j``; unary operators of
+    ``u ± v`` for two of ``1, x_i, x_i**2, x_i**3`` and of ``x_i ± x_j``; then pairwise
+    products of the unary terms with each other and with ``x_i``, ``x_i**2``.
 
     >>> from srkit.core.builtins import default_registry
     >>> ops = default_registry().operator_set(["add", "mul", "sin"], ["x"])
-    >>> [[str(t) for t in tier][:3] for tier in term_library(ops, max_degree=3)]
-    [['x', 'x * x', 'x * x * x'], ['sin(x)', 'sin(x * x)', 'sin(x * x * x)'], ['sin(x) * sin(x * x)', 'sin(x) * sin(x * x * x)', 'sin(x) * x']]
+    >>> [[str(t) for t in tier][:2] for tier in term_library(ops, max_degree=3)]
+    [['x', 'x * x'], ['sin(x)', 'sin(x * x)'], ['sin(x + 1.0)', 'sin(x * x + 1.0)'], ['sin(x) * sin(x * x)', 'sin(x) * sin(x * x * x)']]
     """
     n = opset.n_variables
     xs = [Expr.variable(opset, i) for i in range(n)]
-    tiers: list[list[Expr]] = [[], [], []]
+    tiers: list[list[Expr]] = [[], [], [], []]
     seen: set[tuple[bytes, bytes]] = set()
     tier = tiers[0]
 
@@ -124,6 +125,26 @@ def term_library(opset: OperatorSet, max_degree: int = 8, max_terms: int = 2000)
                 if i != j:
                     add(Expr.apply(opset, "pow", xs[i], xs[j]))
     tier = tiers[2]
+    if opset.has("add"):
+        # unary operators of two-term sums: log(x + 1), sin(x + x**2), log(x**3 + x), ...
+        # (the 1 is a fixed coefficient, like the exponent of x ** 3.0)
+        one = Expr.coefficient(opset, 1.0)
+        for x in xs:
+            parts = [one] + [p for k in (1, 2, 3) if (p := power(opset, x, k)) is not None]
+            for a in range(len(parts)):
+                for b in range(a + 1, len(parts)):
+                    for sign in ("add", "sub"):
+                        if opset.has(sign):
+                            arg = Expr.apply(opset, sign, parts[b], parts[a])
+                            for name in unary:
+                                add(Expr.apply(opset, name, arg))
+        for i in range(n):
+            for j in range(i + 1, n):
+                for sign in ("add", "sub"):
+                    if opset.has(sign):
+                        for name in unary:
+                            add(Expr.apply(opset, name, Expr.apply(opset, sign, xs[i], xs[j])))
+    tier = tiers[3]
     if opset.has("mul"):
         factors = unary_terms + [x for x in xs] + [p for x in xs if (p := power(opset, x, 2)) is not None]
         for a, t in enumerate(unary_terms):
@@ -327,8 +348,8 @@ class TermRegression:
         # from all of them finds the exact support, where greedy steps can be fooled by
         # x**7 looking like x**6 on [0, 1]); then nested libraries: monomials, with unary
         # terms, then everything and the search's sub-trees
-        passes = ([(p, False) for p in polys] + [(tiers[1], False)]
-                  + [(t, True) for t in (tiers[0], tiers[1], tiers[2] + list(extra_terms))])
+        passes = ([(p, False) for p in polys] + [(tiers[1], False), (tiers[2], False)]
+                  + [(t, True) for t in (tiers[0], tiers[1], tiers[2], tiers[3] + list(extra_terms))])
         for extra, nested in passes:
             pool = pool + list(extra) if nested else list(extra)
             terms, A = self._matrix(pool, stop)

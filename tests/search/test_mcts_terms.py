@@ -9,7 +9,9 @@ from srkit.core.parse import parse
 from srkit.fitness import Evaluator
 from srkit.search.base import Budget, Problem
 from srkit.search.mcts import MCTSSearcher
-from srkit.search.mcts.terms import TermRegression, backward_eliminate, forward_select, power, subtrees, term_library
+from srkit.search.mcts.terms import (
+    TermRegression, backward_eliminate, best_subsets, forward_select, power, subtrees, term_library,
+)
 
 OPS = ["add", "sub", "mul", "div", "sin", "cos", "exp", "log", "sqrt", "pow"]
 
@@ -28,7 +30,7 @@ def _best(f, X, names=("x",), ops=OPS, **kw):
 def _same(expr, text):
     found = expr.to_sympy()
     found = found.subs({s: sympy.Symbol(s.name) for s in found.free_symbols})  # drop assumptions
-    diff = sympy.nsimplify(found, rational=True) - sympy.sympify(text)
+    diff = sympy.nsimplify(found, rational=True) - sympy.sympify(text, locals={"x": sympy.Symbol("x")})
     return sympy.simplify(diff) == 0
 
 
@@ -38,9 +40,12 @@ def _same(expr, text):
     (lambda X: (np.exp(X[:, 0]) - np.exp(-X[:, 0])) / 2, "sinh(x)"),  # Livermore-7
     (lambda X: np.sin(X[:, 0] ** 2) * np.cos(X[:, 0]) - 1, "sin(x**2)*cos(x) - 1"),  # Nguyen-5
     (lambda X: (X[:, 0] + 1) ** 3 / (X[:, 0] ** 2 - X[:, 0] + 1), "(x + 1)**3 / (x**2 - x + 1)"),  # R1
+    (lambda X: np.cosh(X[:, 0]), "cosh(x)"),  # Livermore-8: a small exact pair greedy steps miss
+    (lambda X: sum(X[:, 0] ** k for k in range(1, 10)), "x**9 + x**8 + x**7 + x**6 + x**5 + x**4 + x**3 + x**2 + x"),  # Livermore-9
+    (lambda X: np.sin(X[:, 0]) + np.sin(X[:, 0] + X[:, 0] ** 2), "sin(x) + sin(x + x**2)"),  # Nguyen-6
 ])
 def test_exact_sums_and_rationals_are_found_in_closed_form(formula, text):
-    X = np.linspace(-1, 1, 20)[:, None]
+    X = np.random.default_rng(0).uniform(-1, 1, (20, 1))  # (a grid point at x = 1 is a pole of (x - x**10) / (1 - x))
     loss, expr, ev = _best(formula, X)
     assert loss <= ev.loss_floor
     assert _same(expr, text), str(expr)
@@ -62,6 +67,15 @@ def test_forward_selection_and_backward_elimination_on_known_columns():
     assert sorted(forward_select(A, y, 5, tol=1e-20)[-1]) == [1, 3]
     # from every column down: the two that matter are the last two standing
     assert sorted(backward_eliminate(A, y, [0, 1, 2, 3, 4])[-2]) == [1, 3]
+
+
+def test_exhaustive_small_subsets_find_what_greedy_steps_miss():
+    x = np.linspace(-1, 1, 20)
+    y = sum(x**k for k in range(1, 10))  # = (x - x**10) / (1 - x): y = x - x**10 + x*y
+    N = np.column_stack([x**k for k in range(1, 11)])
+    A = np.column_stack([N, -y[:, None] * np.column_stack([x**k for k in range(1, 5)])])
+    assert sorted(best_subsets(A, y, 3)[-1]) == [0, 9, 10]
+    assert best_subsets(A, y, 3, max_evals=100) == [[best_subsets(A, y, 1)[0][0]], best_subsets(A, y, 2)[1]]
 
 
 def test_huge_column_does_not_hide_the_others():

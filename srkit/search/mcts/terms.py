@@ -32,7 +32,7 @@ from srkit.core.operators import COEF, VAR, OperatorSet
 from srkit.fitness import Evaluator
 from srkit.fitness.linear import linear_head, snap_weight, weighted_sum
 
-__all__ = ["TermRegression", "backward_eliminate", "forward_select", "power", "subtrees", "term_library"]
+__all__ = ["TermRegression", "backward_eliminate", "best_subsets", "forward_select", "power", "subtrees", "term_library"]
 
 Array = NDArray[np.float64]
 
@@ -247,6 +247,38 @@ def backward_eliminate(A: Array, y: Array, support: list[int]) -> list[list[int]
     return out
 
 
+def best_subsets(A: Array, y: Array, max_size: int = 3, max_evals: int = 3000) -> list[list[int]]:
+    """The best support of each size ``1..max_size`` by exhaustive search (with an
+    intercept), as far as ``max_evals`` least-squares solves allow.  Greedy selection
+    misses small exact models whose columns look poor alone: ``(x - x**10) / (1 - x)``
+    needs ``x``, ``x**10`` and ``y*x`` together.
+
+    >>> x = np.linspace(-1, 1, 20)
+    >>> A = np.column_stack([x, x**2, x**3, np.sin(x), np.exp(x)])
+    >>> best_subsets(A, 3 * x**2 - np.sin(x) + 0.5, 2)
+    [[1], [1, 3]]
+    """
+    from itertools import combinations
+    from math import comb
+
+    out: list[list[int]] = []
+    ones = np.ones_like(y)
+    for size in range(1, max_size + 1):
+        if comb(A.shape[1], size) > max_evals:
+            break
+        best, best_rss = None, math.inf
+        for cols in combinations(range(A.shape[1]), size):
+            X = np.column_stack([ones, A[:, cols]])
+            sol, *_ = np.linalg.lstsq(X, y, rcond=None)
+            r = y - X @ sol
+            rss = float(r @ r)
+            if rss < best_rss:
+                best, best_rss = list(cols), rss
+        if best is not None:
+            out.append(best)
+    return out
+
+
 @dataclass
 class TermRegression:
     """Sparse sums and rational functions fitted on one problem; columns are cached.
@@ -274,7 +306,7 @@ class TermRegression:
     max_terms: int = 8
     max_degree: int = 8
     max_columns: int = 2000
-    rational_degree: tuple[int, int] = (6, 4)
+    rational_degree: tuple[int, int] = (10, 4)
     max_rows: int = 2000
 
     def __post_init__(self) -> None:
@@ -282,6 +314,7 @@ class TermRegression:
         self._rows: NDArray[np.int64] | None = None
         self._rational_done = False
         self._done: set[tuple[tuple[bytes, bytes], ...]] = set()  # supports already offered
+        self._passes_done: set[tuple[tuple[bytes, bytes], ...]] = set()  # libraries already searched
 
     @staticmethod
     def applicable(evaluator: Evaluator, opset: OperatorSet) -> bool:
@@ -355,6 +388,10 @@ class TermRegression:
             terms, A = self._matrix(pool, stop)
             if not A.shape[1] or stop():
                 continue
+            columns = tuple(_key(t) for t in terms)
+            if columns in self._passes_done:  # the same library as in an earlier epoch
+                continue
+            self._passes_done.add(columns)
             Aw, yw = (A, y) if sqrt_w is None else (A * sqrt_w[:, None], y * sqrt_w)
             # a few steps more than offered: elimination from a wider support can drop
             # the look-alike a greedy step took (exp(x) for 1 + x + x**2/2)
@@ -364,7 +401,8 @@ class TermRegression:
             # elimination starts from every column when there are few (a full polynomial
             # fit), else from the forward selection's last support
             start = list(range(A.shape[1])) if A.shape[1] <= min(self.max_terms + 4, len(y) // 2) else forward[-1]
-            for support in forward[: self.max_terms] + backward_eliminate(Aw, yw, start):
+            small = best_subsets(Aw, yw, 3)
+            for support in small + forward[: self.max_terms] + backward_eliminate(Aw, yw, start):
                 key = tuple(sorted(_key(terms[k]) for k in support))
                 if key in done or stop():
                     continue
@@ -411,6 +449,8 @@ class TermRegression:
         if n > 2 or not (self.opset.has("div") and self.opset.has("mul") and self.opset.has("add")):
             return
         p_deg, q_deg = self.rational_degree
+        if n == 2:  # monomials in two variables multiply fast: 66 of degree <= 10
+            p_deg = min(p_deg, 6)
         mono = _monomials(self.opset, max(p_deg, q_deg))
         num = [(t, d) for t, d in mono if d <= p_deg]
         den = [(t, d) for t, d in mono if d <= q_deg]
@@ -429,7 +469,15 @@ class TermRegression:
             A = np.column_stack([N, -y[:, None] * D[:, keep]])
             Aw, tw = (A, target) if sqrt_w is None else (A * sqrt_w[:, None], target * sqrt_w)
             supports = forward_select(Aw, tw, self.max_terms + 4, tol)
-            for support in supports[-3:]:  # the largest models: the small ones are sums above
+            if not supports:
+                continue
+            # the largest forward models, then elimination from the largest (a spurious
+            # x**8 taken on the way drops out)
+            seen: set[tuple[int, ...]] = set()
+            for support in best_subsets(Aw, tw, 3) + supports[-3:] + backward_eliminate(Aw, tw, supports[-1]):
+                if tuple(sorted(support)) in seen or stop():
+                    continue
+                seen.add(tuple(sorted(support)))
                 model = self._rational_model(support, num_terms, [den_terms[i] for i in keep], lead, A, target)
                 if model is not None:
                     self._refit_and_offer(model, offer)

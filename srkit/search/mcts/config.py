@@ -62,6 +62,8 @@ class MCTSConfig:
         term_max_terms : most terms in one sum.
         term_max_degree : highest power of a variable in the monomial library.
         term_subtrees : sub-trees of the best expressions added to the library per epoch.
+        term_time_share : after the first epoch, term regression is skipped while it has
+            used more than this share of the time so far (wide data makes it costly).
 
     Pipeline
         gp_refine : hand each lane's best expressions to GP (False: MCTS alone).
@@ -111,6 +113,7 @@ class MCTSConfig:
     term_max_terms: int = 8
     term_max_degree: int = 8
     term_subtrees: int = 100
+    term_time_share: float = 0.2
     # pipeline
     gp_refine: bool = True
     gp: GPConfig = field(default_factory=_default_gp)
@@ -132,7 +135,8 @@ class MCTSConfig:
             raise ValueError(f"unknown form kinds {bad}; choose from {FORM_KINDS}")
         if self.n_simulations < 1 or self.min_visits < 0 or self.gp_generations < 1:
             raise ValueError("n_simulations and gp_generations must be >= 1, min_visits >= 0")
-        for name in ("max_weight", "p_leaf", "fit_fraction", "policy_mix", "form_expr_ratio", "form_part_ratio"):
+        for name in ("max_weight", "p_leaf", "fit_fraction", "policy_mix", "form_expr_ratio", "form_part_ratio",
+                     "term_time_share"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)!r}")
         if not 0 < self.length_discount <= 1 or self.q_temperature <= 0:

@@ -128,6 +128,7 @@ class MCTSSearcher:
         base = ev.loss_fn(y, np.full_like(y, np.average(y, weights=problem.dataset.weights)), problem.dataset.weights)
         self._base_loss = base if math.isfinite(base) and base > 0 else 1.0
         self._exact = False
+        self._terms_time = 0.0
         self._floor = ev.loss_floor
         ops = problem.opset
         if ops.has("add") and ops.has("mul"):
@@ -192,15 +193,20 @@ class MCTSSearcher:
         """Sparse sums over the term library and the sub-trees found so far (and, the
         first time, rational functions); the models join the front and seed GP."""
         cfg = self.config
+        if self._terms_time > cfg.term_time_share * state.elapsed:
+            return  # on wide data the library is costly: keep it to its share of the time
         best = [e for e, _, _ in lane.best_found(cfg.form_max_exprs)] + [e for e, _ in lane.pool.values()]
         n0, t0, found = state.problem.evaluator.n_evals, state.elapsed, len(lane.found)
 
         def offer(expr: Expr, loss: float) -> None:
             self._found(state, lane, expr, loss)
 
-        terms.run(subtrees(best)[: cfg.term_subtrees], offer, rng, lambda: self._exact or state.out_of_budget())
+        # (not stopped by an exact fit: term regression finishes the pass that found one,
+        # so that the smallest of several exact forms reaches the front)
+        terms.run(subtrees(best)[: cfg.term_subtrees], offer, rng, state.out_of_budget)
         info["terms_evals"] = state.problem.evaluator.n_evals - n0
         info["terms_time"] = round(state.elapsed - t0, 3)
+        self._terms_time += state.elapsed - t0
         info["terms_models"] = len(lane.found) - found
 
     def _new_q(self, grammar: Grammar) -> DoubleQTable | None:

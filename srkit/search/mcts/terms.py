@@ -381,8 +381,19 @@ class TermRegression:
         # from all of them finds the exact support, where greedy steps can be fooled by
         # x**7 looking like x**6 on [0, 1]); then nested libraries: monomials, with unary
         # terms, then everything and the search's sub-trees
-        passes = ([(p, False) for p in polys] + [(tiers[1], False), (tiers[2], False)]
+        passes = ([(p, False) for p in polys] + [(tiers[1], False), (tiers[2], False), (tiers[1] + tiers[2], False)]
                   + [(t, True) for t in (tiers[0], tiers[1], tiers[2], tiers[3] + list(extra_terms))])
+        # An exact model does not cut the passes short: the same law often has several
+        # exact forms (sin(x**2)*cos(x) - 1 in the products tier, a sum of two sines in the
+        # tier before), and the front keeps the smallest.  Only the rationals are skipped.
+        exact = False
+        outer_offer = offer
+
+        def offer(expr: Expr, loss: float) -> None:
+            nonlocal exact
+            exact = exact or loss <= self.evaluator.loss_floor
+            outer_offer(expr, loss)
+
         for extra, nested in passes:
             pool = pool + list(extra) if nested else list(extra)
             terms, A = self._matrix(pool, stop)
@@ -401,14 +412,14 @@ class TermRegression:
             # elimination starts from every column when there are few (a full polynomial
             # fit), else from the forward selection's last support
             start = list(range(A.shape[1])) if A.shape[1] <= min(self.max_terms + 4, len(y) // 2) else forward[-1]
-            small = best_subsets(Aw, yw, 3)
+            small = best_subsets(Aw, yw, 3, max_evals=8000)
             for support in small + forward[: self.max_terms] + backward_eliminate(Aw, yw, start):
                 key = tuple(sorted(_key(terms[k]) for k in support))
                 if key in done or stop():
                     continue
                 done.add(key)
                 self._offer_sum([terms[k] for k in support], A[:, support], y, sqrt_w, offer)
-        if not self._rational_done and not stop():
+        if not exact and not self._rational_done and not stop():
             self._rational_done = True
             self._rationals(y, sqrt_w, offer, stop)
 

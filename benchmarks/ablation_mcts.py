@@ -8,6 +8,9 @@ Variants (``MCTSConfig`` flags, passed as ``searcher_options``; GP alone is ``sr
 - ``no-subtree``: one lane, no forms (``subtree_discovery=False``)
 - ``mcts-alone``: no GP hand-off (``gp_refine=False``)
 - ``gp-alone``: the GP searcher by itself
+- ``nt-no-double-q``, ``nt-no-subtree``, ``nt-mcts-alone``: the same three switches with
+  term regression off too, to be read against ``no-terms`` (term regression solves most of
+  the subset in its first step, so with it on the other parts have nothing left to do)
 
 Each fit runs in a fresh process through ``benchmarks/run.py``'s harness; rows go to
 ``--out`` (``--resume`` skips fits already there).  The table gives, per variant, the
@@ -37,6 +40,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "no-subtree": ("srkit-mcts", {"subtree_discovery": False}),
     "mcts-alone": ("srkit-mcts", {"gp_refine": False}),
     "gp-alone": ("srkit-gp", {}),
+    # the same switches without term regression, which otherwise solves most of the subset
+    # before the MCTS parts get to work
+    "nt-no-double-q": ("srkit-mcts", {"term_regression": False, "double_q": False}),
+    "nt-no-subtree": ("srkit-mcts", {"term_regression": False, "subtree_discovery": False}),
+    "nt-mcts-alone": ("srkit-mcts", {"term_regression": False, "gp_refine": False}),
 }
 
 #: ten problems of the issue's suites: four that term regression solves by itself in

@@ -3,7 +3,8 @@
 Rules that make the round trip exact: binary operators are left-associative, so
 a right operand of equal precedence gets parentheses (``a - (b - c)``,
 ``a + (b + c)``); a negative coefficient is printed in parentheses, ``(-2.5)``,
-and unary minus applied to anything else stays the ``neg`` operator.
+and unary minus applied to anything else stays the ``neg`` operator.  An integral
+exponent is printed as an integer (``x ** 2``); it reads back as the same coefficient.
 """
 
 from __future__ import annotations
@@ -51,6 +52,14 @@ def _node(expr: Expr, i: int, precision: int | None) -> tuple[str, int]:
     if op.arity == 0:
         return op.name, _ATOM
     kids = [_node(expr, k, precision) for k in expr.children(i)]
+    if op.infix == "**":
+        # an integral exponent reads as one (x ** 3, not x ** 3.0); it parses back to the
+        # same coefficient, and sympy (and SRBench's check) equate x**3 only with x**3
+        k = expr.children(i)[1]
+        if int(expr.codes[k]) == COEF:
+            value = float(expr.coefs[int(expr.args[k])])
+            if value.is_integer() and abs(value) < 2**53:
+                kids[1] = (f"({int(value)})" if value < 0 else str(int(value)), _ATOM)
     if op.text:  # e.g. "ts_mean({0}, 5)" for a window-specialised operator
         return op.text.format(*(t for t, _ in kids)), _ATOM
     if op.name == "neg":

@@ -80,7 +80,7 @@ def from_sympy(
     >>> import sympy
     >>> x = sympy.Symbol("x")
     >>> str(from_sympy(2 * sympy.sin(x) + x**2, ["x"]))
-    'x ** 2.0 + 2.0 * sin(x)'
+    'x ** 2 + 2.0 * sin(x)'
     """
     import sympy
 

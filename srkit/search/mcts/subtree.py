@@ -169,7 +169,7 @@ def mine_forms(
     >>> cands = [(parse("x0**3.0 + x0**2.0 + sin(x0)"), 0.1), (parse("x0**3.0 + x0**2.0 + x0"), 0.2),
     ...          (parse("x0**3.0 + exp(x0)"), 0.3)]
     >>> [f.describe() for f in mine_forms(cands)]
-    ['x0 ** 3.0 + x0 ** 2.0 + f']
+    ['x0 ** 3 + x0 ** 2 + f']
     """
     ranked = sorted((c for c in candidates if math.isfinite(c[1])), key=lambda c: c[1])
     # one vote per structure: a pool may hold the same skeleton with other coefficients

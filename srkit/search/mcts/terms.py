@@ -45,7 +45,7 @@ def power(opset: OperatorSet, base: Expr, k: int) -> Expr | None:
     >>> from srkit.core.parse import parse
     >>> x = parse("x0")
     >>> [str(power(x.opset, x, k)) for k in (1, 2, 3, -1)]
-    ['x0', 'x0 * x0', 'x0 ** 3.0', 'x0 ** (-1.0)']
+    ['x0', 'x0 * x0', 'x0 ** 3', 'x0 ** (-1)']
     """
     if k == 1:
         return base

@@ -339,9 +339,9 @@ def child_main() -> int:
     try:
         out = fit_and_check(task, lambda partial: emit("fitted", partial))
     except Exception as exc:
-        tb = traceback.format_exc(limit=-3)
+        tb = traceback.format_exc(limit=-8)
         sys.stderr.write(tb)
-        out = {"status": f"error: {type(exc).__name__}: {exc}"[:500]}
+        out = {"status": f"error: {type(exc).__name__}: {exc}"[:500], "traceback": tb[-3000:]}
     emit("row", out)
     return 0
 

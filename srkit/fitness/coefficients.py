@@ -246,6 +246,8 @@ def _levenberg_marquardt(residual: Residual, x0: Array, max_iter: int) -> Array 
 def _step_coefficients(a: Array, s2: Array, kept: NDArray[np.bool_], radius: float) -> Array:
     """Step components ``a / (s² + λ)`` in the SVD basis, with the smallest λ >= 0 that
     keeps the step within ``radius`` (to 10%, as MINPACK's lmpar does)."""
+    if not radius > 0.0:  # (a radius halved below the smallest float: no step at all)
+        return np.zeros_like(a)
     gauss_newton = np.where(kept, a / s2, 0.0)
     norm = float(np.sqrt(np.sum(gauss_newton**2)))
     if norm <= 1.1 * radius:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import math
 import time
+import traceback
+import warnings
 from dataclasses import asdict, dataclass, field, is_dataclass
 from typing import Any, ClassVar, Protocol, Sequence, runtime_checkable
 
@@ -101,6 +103,7 @@ class SearchState:
     start: float = field(default_factory=time.perf_counter)
     history: list[dict[str, Any]] = field(default_factory=list)
     stopped_by: str = ""
+    error: str = ""
 
     @property
     def elapsed(self) -> float:
@@ -152,6 +155,8 @@ class SearchResult:
     config: dict[str, Any]
     history: list[dict[str, Any]]
     stopped_by: str = ""
+    #: the traceback when an error ended the search (the front found before it is kept)
+    error: str = ""
 
     @property
     def interrupted(self) -> bool:
@@ -205,6 +210,17 @@ def run_search(
         loop(state)
     except KeyboardInterrupt:
         state.stopped_by = "interrupt"
+    except Exception as exc:  # noqa: BLE001 - a failing search keeps what it found
+        if not state.front:
+            raise
+        state.stopped_by = f"error: {type(exc).__name__}: {exc}"
+        warnings.warn(
+            f"the {searcher.name} search stopped on an error after {state.iteration} iterations "
+            f"({type(exc).__name__}: {exc}); returning the best of the {len(state.front)} "
+            "expressions found so far. Please report it with the traceback in result.error.",
+            RuntimeWarning, stacklevel=2,
+        )
+        state.error = traceback.format_exc()
     finally:
         for cb in callbacks:
             cb.on_search_end(state)
@@ -220,4 +236,5 @@ def run_search(
         config=config_dict(searcher.config),
         history=state.history,
         stopped_by=state.stopped_by,
+        error=state.error,
     )

@@ -251,3 +251,14 @@ def test_lm_is_deterministic_across_processes() -> None:
         for _ in range(4)
     }
     assert len(outputs) == 1, outputs
+
+
+def test_trust_region_of_zero_radius_takes_no_step():
+    # a radius halved below the smallest float used to divide by zero in the Newton
+    # iteration for the damping (one GP run on R1 in 2 million evaluations hit it)
+    from srkit.fitness.coefficients import _step_coefficients
+
+    a, s2, kept = np.array([1.0, -2.0]), np.array([4.0, 1.0]), np.array([True, True])
+    assert np.array_equal(_step_coefficients(a, s2, kept, 0.0), np.zeros(2))
+    step = _step_coefficients(a, s2, kept, 0.1)
+    assert 0 < np.linalg.norm(step) <= 0.11

@@ -1,0 +1,50 @@
+"""run_search: the bookkeeping every searcher shares."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from srkit.core import as_dataset, default_registry, parse
+from srkit.fitness import Evaluator
+from srkit.search.base import Budget, Problem, run_search
+
+
+@dataclass
+class _Config:
+    offer_first: bool = True
+
+
+class _Failing:
+    name = "failing"
+    config = _Config()
+
+    def __init__(self, offer_first: bool) -> None:
+        self.offer_first = offer_first
+
+    def loop(self, state):
+        if self.offer_first:
+            expr = parse("x0 * 2.0", ["x0"]).with_opset(state.problem.opset)
+            state.offer(expr, state.problem.evaluator.loss(expr))
+        raise ZeroDivisionError("float division by zero")
+
+
+def _problem():
+    X = np.linspace(0, 1, 10)[:, None]
+    data = as_dataset(X, 2 * X[:, 0])
+    return Problem(data, default_registry().operator_set(["add", "mul"], data.feature_names), Evaluator(data))
+
+
+def test_a_failing_search_keeps_the_front_it_found():
+    searcher = _Failing(offer_first=True)
+    with pytest.warns(RuntimeWarning, match="stopped on an error.*ZeroDivisionError"):
+        result = run_search(searcher, _problem(), Budget(evals=100), (), searcher.loop)
+    assert str(result.best.expr) == "x0 * 2.0" and result.best.loss == 0.0
+    assert result.stopped_by.startswith("error: ZeroDivisionError")
+    assert "Traceback" in result.error and "ZeroDivisionError" in result.error
+
+
+def test_a_search_failing_before_it_found_anything_raises():
+    searcher = _Failing(offer_first=False)
+    with pytest.raises(ZeroDivisionError):
+        run_search(searcher, _problem(), Budget(evals=100), (), searcher.loop)

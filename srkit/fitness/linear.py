@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from srkit.core.expr import Expr
 from srkit.core.operators import COEF, VAR, OperatorSet
 
-__all__ = ["additive_terms", "linear_head", "linear_scale", "snap_weight", "weighted_sum"]
+__all__ = ["additive_terms", "linear_head", "linear_scale", "snap_weight", "snapped_least_squares", "weighted_sum"]
 
 Array = NDArray[np.float64]
 
@@ -91,20 +91,38 @@ def linear_head(
     b = y
     if sqrt_w is not None:
         A, b = A * sqrt_w[:, None], y * sqrt_w
+    fit = snapped_least_squares(A, b, y, np.column_stack(columns[1:]))
+    if fit is None:
+        return expr
+    intercept, weights = fit
+    return weighted_sum(expr.opset, [sub for sub, w in zip(subs, weights) if w != 0.0],
+                        [w for w in weights if w != 0.0], intercept)
+
+
+def snapped_least_squares(
+    A: Array, b: Array, target: Array, terms: Array
+) -> tuple[float, list[float]] | None:
+    """Least-squares ``(intercept, weights)`` of ``b`` on ``A`` (first column: ones), each
+    snapped to a simple rational where that is within round-off (see :func:`snap_weight`),
+    judged against the scale of ``target`` and the RMS of each column of ``terms``;
+    an intercept below 1e-12 of that scale is 0.  None when the solve fails.
+
+    >>> x = np.linspace(0, 1, 5)
+    >>> snapped_least_squares(np.column_stack([np.ones(5), x]), 2 * x + 1, 2 * x + 1, x[:, None])
+    (1.0, [2.0])
+    """
     try:
         sol, *_ = np.linalg.lstsq(A, b, rcond=None)
     except np.linalg.LinAlgError:
-        return expr
+        return None
     if not np.all(np.isfinite(sol)):
-        return expr
-    scale = float(np.sqrt(np.mean(y * y))) or 1.0
+        return None
+    scale = float(np.sqrt(np.mean(target * target))) or 1.0
     intercept = snap_weight(float(sol[0]), 1.0, scale)
     if abs(intercept) <= 1e-12 * scale:
         intercept = 0.0
-    weights = [snap_weight(float(w), float(np.sqrt(np.mean(c * c))), scale)
-               for w, c in zip(sol[1:], columns[1:])]
-    return weighted_sum(expr.opset, [sub for sub, w in zip(subs, weights) if w != 0.0],
-                        [w for w in weights if w != 0.0], intercept)
+    rms = np.sqrt(np.mean(terms * terms, axis=0))
+    return intercept, [snap_weight(float(w), float(r), scale) for w, r in zip(sol[1:], rms)]
 
 
 def weighted_sum(opset: OperatorSet, terms: Sequence[Expr], weights: Sequence[float], intercept: float = 0.0) -> Expr:

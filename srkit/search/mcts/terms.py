@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from srkit.core.expr import Expr
 from srkit.core.operators import COEF, VAR, OperatorSet
 from srkit.fitness import Evaluator
-from srkit.fitness.linear import linear_head, snap_weight, weighted_sum
+from srkit.fitness.linear import linear_head, snapped_least_squares, weighted_sum
 
 __all__ = ["TermRegression", "backward_eliminate", "best_subsets", "forward_select", "power", "subtrees", "term_library"]
 
@@ -387,12 +387,11 @@ class TermRegression:
         # exact forms (sin(x**2)*cos(x) - 1 in the products tier, a sum of two sines in the
         # tier before), and the front keeps the smallest.  Only the rationals are skipped.
         exact = False
-        outer_offer = offer
 
-        def offer(expr: Expr, loss: float) -> None:
+        def offer_and_note(expr: Expr, loss: float) -> None:
             nonlocal exact
             exact = exact or loss <= self.evaluator.loss_floor
-            outer_offer(expr, loss)
+            offer(expr, loss)
 
         for extra, nested in passes:
             pool = pool + list(extra) if nested else list(extra)
@@ -418,10 +417,10 @@ class TermRegression:
                 if key in done or stop():
                     continue
                 done.add(key)
-                self._offer_sum([terms[k] for k in support], A[:, support], y, sqrt_w, offer)
+                self._offer_sum([terms[k] for k in support], A[:, support], y, sqrt_w, offer_and_note)
         if not exact and not self._rational_done and not stop():
             self._rational_done = True
-            self._rationals(y, sqrt_w, offer, stop)
+            self._rationals(y, sqrt_w, offer_and_note, stop)
 
     def _offer_sum(self, terms: list[Expr], A: Array, y: Array, sqrt_w: Array | None,
                    offer: Callable[[Expr, float], None]) -> None:
@@ -498,20 +497,12 @@ class TermRegression:
         if not any(k >= len(num_terms) for k in support):
             return None  # no denominator term: a plain sum, found above
         X = np.column_stack([np.ones_like(target), A[:, support]])
-        try:
-            sol, *_ = np.linalg.lstsq(X, target, rcond=None)
-        except np.linalg.LinAlgError:
-            return None
-        if not np.all(np.isfinite(sol)):
-            return None
         # snapped weights (0.9999999 -> 1, 1e-16 -> 0): the fitter would snap them too,
         # but a zero weight must drop its term here, or the model keeps a useless node
-        scale = float(np.sqrt(np.mean(target * target))) or 1.0
-        rms = np.sqrt(np.mean(A[:, support] ** 2, axis=0))
-        a0 = snap_weight(float(sol[0]), 1.0, scale)
-        if abs(a0) <= 1e-12 * scale:
-            a0 = 0.0
-        w = [snap_weight(float(v), float(r), scale) for v, r in zip(sol[1:], rms)]
+        fit = snapped_least_squares(X, target, target, A[:, support])
+        if fit is None:
+            return None
+        a0, w = fit
         n_num = len(num_terms)
         p_terms = [num_terms[k] for i, k in enumerate(support) if k < n_num and w[i] != 0.0]
         p_w = [w[i] for i, k in enumerate(support) if k < n_num and w[i] != 0.0]

@@ -231,16 +231,10 @@ def backward_eliminate(A: Array, y: Array, support: list[int]) -> list[list[int]
     >>> backward_eliminate(A, 2 * x**3 - x + 1, [0, 1, 2, 3])[-2]
     [0, 2]
     """
-    def rss(cols: list[int]) -> float:
-        X = np.column_stack([np.ones_like(y), A[:, cols]])
-        sol, *_ = np.linalg.lstsq(X, y, rcond=None)
-        r = y - X @ sol
-        return float(r @ r)
-
     out = [list(support)]
     current = list(support)
     while len(current) > 1:
-        losses = [rss(current[:i] + current[i + 1:]) for i in range(len(current))]
+        losses = [_rss(A, y, current[:i] + current[i + 1:]) for i in range(len(current))]
         drop = int(np.argmin(losses))
         current = current[:drop] + current[drop + 1:]
         out.append(list(current))
@@ -262,21 +256,25 @@ def best_subsets(A: Array, y: Array, max_size: int = 3, max_evals: int = 3000) -
     from math import comb
 
     out: list[list[int]] = []
-    ones = np.ones_like(y)
     for size in range(1, max_size + 1):
         if comb(A.shape[1], size) > max_evals:
             break
         best, best_rss = None, math.inf
         for cols in combinations(range(A.shape[1]), size):
-            X = np.column_stack([ones, A[:, cols]])
-            sol, *_ = np.linalg.lstsq(X, y, rcond=None)
-            r = y - X @ sol
-            rss = float(r @ r)
+            rss = _rss(A, y, list(cols))
             if rss < best_rss:
                 best, best_rss = list(cols), rss
         if best is not None:
             out.append(best)
     return out
+
+
+def _rss(A: Array, y: Array, cols: list[int]) -> float:
+    """Residual sum of squares of ``y`` on an intercept and the columns ``cols`` of ``A``."""
+    X = np.column_stack([np.ones_like(y), A[:, cols]])
+    sol, *_ = np.linalg.lstsq(X, y, rcond=None)
+    r = y - X @ sol
+    return float(r @ r)
 
 
 @dataclass
@@ -372,8 +370,6 @@ class TermRegression:
         tol = self.evaluator.loss_floor * len(y)
         done = self._done
         pool: list[Expr] = []
-        # nested libraries: monomials alone, then with unary terms, then everything and the
-        # search's sub-trees, so that a polynomial is not crowded out by look-alikes
         xs = [Expr.variable(self.opset, i) for i in range(self.opset.n_variables)]
         polys = [[p for x in xs for k in range(1, d + 1) if (p := power(self.opset, x, k)) is not None]
                  for d in sorted({2, 3, 4, 6, self.max_degree}) if d <= self.max_degree]

@@ -81,6 +81,11 @@ class DSNConfig:
     max_dropped_terms : after refinement, up to this many smaller formulas are made from
         each one by dropping its least useful top-level additive term, one at a time
         (0: never); they are refined and offered too.
+    sparse_refit : the best refined formula of each batch is expanded (sympy) into a sum
+        of terms, and the data's sub-sum is searched by least squares (best small
+        subsets, greedy steps, backward elimination over those terms; weights snapped).
+        A network that computes ``(a*x + b)**2 + c*x`` offers ``x**2 + x`` this way.
+    max_expanded_terms : formulas that expand into more terms than this are not re-fitted.
     complexity_weight : reward = 1 / (1 + NRMSE) - complexity_weight * complexity.
     patience_after_exact : controller updates still run after an exact fit is found
         (the search may still find a simpler exact form).
@@ -138,6 +143,8 @@ class DSNConfig:
     refine_top: int = 4
     max_refine_points: int = 1000
     max_dropped_terms: int = 4
+    sparse_refit: bool = True
+    max_expanded_terms: int = 40
     complexity_weight: float = 0.002
     patience_after_exact: int = 2
     # execution

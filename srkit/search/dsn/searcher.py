@@ -13,7 +13,10 @@ What differs from the published code (see the module docs of the parts): constan
 refined for every formula, whatever its variables are called; the configured prune
 thresholds are the ones used; the search never stops because a batch's rewards tie;
 a wall-clock budget is honoured within one check interval of training; torch runs
-with one thread (restored afterwards); sympy is not in the loop.
+with one thread (restored afterwards).  Beyond the paper, the best formula of each batch
+is expanded into a sum of terms and the sub-sum the data needs is found by least squares
+(``sparse_refit``): networks compute ``(a*x + b)**2``-style forms that are exact only
+once expanded and thinned.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from srkit.search.dsn.config import DSNConfig
 from srkit.search.dsn.controller import Controller
 from srkit.search.dsn.extract import extract, required_operators
 from srkit.search.dsn.network import NetworkBatch, train_batch, unit_library
+from srkit.search.mcts.terms import TermRegression
 
 __all__ = ["DSNSearcher"]
 
@@ -154,6 +158,8 @@ class DSNSearcher:
             embedding_size=cfg.embedding_size, lr=cfg.controller_lr, rng=rng,
             uniform=not cfg.policy_gradient,
         )
+        sparse = TermRegression(evaluator, problem.opset, max_size=problem.max_size, max_rows=cfg.max_refine_points)
+        sparse_done: set[str] = set()
         exact_since: int | None = None
         thresholds = [cfg.prune_threshold] + sorted(t for t in cfg.extra_thresholds if t > cfg.prune_threshold)
         while True:
@@ -167,6 +173,7 @@ class DSNSearcher:
             order = [int(j) for j in np.argsort(report.nmse) if report.alive[j]]
             if report.timed_out:
                 order = order[:_LATE_REFINE]
+            batch_best: tuple[float, int, Expr] | None = None
             for rank, j in enumerate(order):
                 weights = net.weights_of(j)
                 # the best-trained networks get their coefficients fitted; the others
@@ -181,8 +188,16 @@ class DSNSearcher:
                     for e, e_loss in [(fitted, loss), *self._drop_terms(refiner, fitted, refine, deadline)]:
                         self._offer(state, e, e_loss)
                         rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
+                    if refine and math.isfinite(loss) and (batch_best is None or loss < batch_best[0]):
+                        batch_best = (loss, j, fitted)
                 if time.perf_counter() > deadline + _GRACE:
                     break
+            # exact fits too: (x + a)*(x + b) + c is exact and its expansion is smaller
+            if cfg.sparse_refit and batch_best is not None and time.perf_counter() < deadline:
+                _, j, best = batch_best
+                for e, e_loss in self._sparse_refit(sparse, refiner, best, sparse_done, rng, deadline):
+                    self._offer(state, e, e_loss)
+                    rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
             quantile = controller.update(episode, rewards, cfg.risk_fraction, cfg.entropy_weight)
             if state.front.min_loss <= evaluator.loss_floor:
                 exact_since = state.iteration if exact_since is None else exact_since
@@ -244,6 +259,27 @@ class DSNSearcher:
             out.append(self._score(evaluator, candidate, refine))
         return out
 
+    def _sparse_refit(
+        self, sparse: TermRegression, evaluator: _Refiner, expr: Expr, done: set[str],
+        rng: np.random.Generator, deadline: float,
+    ) -> list[tuple[Expr, float]]:
+        """Sub-sums of ``expr`` expanded into terms, weights by least squares; the best
+        few are refined (their inner coefficients snapped) like any other formula."""
+        terms = expanded_terms(expr, self.config.max_expanded_terms)
+        key = " + ".join(sorted(str(t) for t in terms))
+        if len(terms) < 2 or key in done:
+            return []
+        done.add(key)
+        found: list[tuple[float, int, Expr]] = []
+        sparse.fit_terms(terms, lambda e, loss: found.append((loss, len(found), e)), rng,
+                         stop=lambda: time.perf_counter() > deadline)
+        out = [(e, loss) for loss, _, e in found]
+        for _, _, e in sorted(found, key=lambda f: (f[0], f[2].complexity))[: self.config.refine_top]:
+            if time.perf_counter() > deadline:
+                break
+            out.append(self._score(evaluator, e, True))
+        return out
+
     def _offer(self, state: SearchState, expr: Expr, loss: float) -> None:
         problem = state.problem
         if expr.size <= problem.max_size and expr.depth <= problem.max_depth:
@@ -302,6 +338,38 @@ class _Refiner:
             return self.full.scaled_loss(expr)  # type: ignore[no-any-return]
         self.full.n_evals += 1
         return self.sub.scaled_loss(expr)
+
+
+def expanded_terms(expr: Expr, max_terms: int = 40) -> list[Expr]:
+    """The additive terms of ``expr`` multiplied out, numeric factors dropped; [] when
+    the expansion has more than ``max_terms`` terms or a term is outside the operator set.
+
+    >>> from srkit.core.parse import parse
+    >>> [str(t) for t in expanded_terms(parse("(2*x0 + 1) * (x0 - 3) + sin(x0)"))]
+    ['x0', 'x0 ** 2', 'sin(x0)']
+    """
+    import sympy
+
+    from srkit.export.sympy import from_sympy
+
+    try:
+        sym = sympy.expand(expr.to_sympy())
+    except Exception:  # noqa: BLE001 - a formula sympy cannot expand is simply not re-fitted
+        return []
+    parts = sympy.Add.make_args(sym)
+    if len(parts) > max_terms:
+        return []
+    out: dict[str, Expr] = {}
+    for part in parts:
+        _, rest = part.as_coeff_Mul()
+        if rest.is_number:
+            continue  # the intercept: every sum has one
+        try:
+            term = from_sympy(rest, expr.opset)
+        except Exception:  # noqa: BLE001 - e.g. x**0.5 with no pow in the operator set
+            return []
+        out.setdefault(str(term), term)
+    return list(out.values())
 
 
 def _sum(opset: Any, terms: list[tuple[float, Expr]]) -> Expr:

@@ -367,8 +367,6 @@ class TermRegression:
         y = ds.y[rows]
         sqrt_w = None if ds.weights is None else np.sqrt(ds.weights[rows] / ds.weights.mean())
         tiers = term_library(self.opset, self.max_degree, self.max_columns)
-        tol = self.evaluator.loss_floor * len(y)
-        done = self._done
         pool: list[Expr] = []
         xs = [Expr.variable(self.opset, i) for i in range(self.opset.n_variables)]
         polys = [[p for x in xs for k in range(1, d + 1) if (p := power(self.opset, x, k)) is not None]
@@ -398,25 +396,51 @@ class TermRegression:
             if columns in self._passes_done:  # the same library as in an earlier epoch
                 continue
             self._passes_done.add(columns)
-            Aw, yw = (A, y) if sqrt_w is None else (A * sqrt_w[:, None], y * sqrt_w)
-            # a few steps more than offered: elimination from a wider support can drop
-            # the look-alike a greedy step took (exp(x) for 1 + x + x**2/2)
-            forward = forward_select(Aw, yw, self.max_terms + 4, tol)
-            if not forward:
-                continue
-            # elimination starts from every column when there are few (a full polynomial
-            # fit), else from the forward selection's last support
-            start = list(range(A.shape[1])) if A.shape[1] <= min(self.max_terms + 4, len(y) // 2) else forward[-1]
-            small = best_subsets(Aw, yw, 3, max_evals=8000)
-            for support in small + forward[: self.max_terms] + backward_eliminate(Aw, yw, start):
-                key = tuple(sorted(_key(terms[k]) for k in support))
-                if key in done or stop():
-                    continue
-                done.add(key)
-                self._offer_sum([terms[k] for k in support], A[:, support], y, sqrt_w, offer_and_note)
+            self._select(terms, A, y, sqrt_w, offer_and_note, stop)
         if not exact and not self._rational_done and not stop():
             self._rational_done = True
             self._rationals(y, sqrt_w, offer_and_note, stop)
+
+    def fit_terms(
+        self,
+        terms: Sequence[Expr],
+        offer: Callable[[Expr, float], None],
+        rng: np.random.Generator,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """Sparse sums over exactly ``terms`` (no library, no rationals): the best small
+        subsets, greedy steps and backward elimination, each model refitted and offered.
+
+        Another searcher's formula, expanded into its additive terms, is searched for the
+        sub-sum that the data needs (``x + x**2 + 1e-3*sin(x)`` -> ``x + x**2``).
+        """
+        rows = self._rows_of(rng)
+        ds = self.evaluator.dataset
+        y = ds.y[rows]
+        sqrt_w = None if ds.weights is None else np.sqrt(ds.weights[rows] / ds.weights.mean())
+        kept, A = self._matrix(list(terms), stop)
+        if A.shape[1] and not stop():
+            self._select(kept, A, y, sqrt_w, offer, stop)
+
+    def _select(self, terms: list[Expr], A: Array, y: Array, sqrt_w: Array | None,
+                offer: Callable[[Expr, float], None], stop: Callable[[], bool]) -> None:
+        Aw, yw = (A, y) if sqrt_w is None else (A * sqrt_w[:, None], y * sqrt_w)
+        tol = self.evaluator.loss_floor * len(y)
+        # a few steps more than offered: elimination from a wider support can drop
+        # the look-alike a greedy step took (exp(x) for 1 + x + x**2/2)
+        forward = forward_select(Aw, yw, self.max_terms + 4, tol)
+        if not forward:
+            return
+        # elimination starts from every column when there are few (a full polynomial
+        # fit), else from the forward selection's last support
+        start = list(range(A.shape[1])) if A.shape[1] <= min(self.max_terms + 4, len(y) // 2) else forward[-1]
+        small = best_subsets(Aw, yw, 3, max_evals=8000)
+        for support in small + forward[: self.max_terms] + backward_eliminate(Aw, yw, start):
+            key = tuple(sorted(_key(terms[k]) for k in support))
+            if key in self._done or stop():
+                continue
+            self._done.add(key)
+            self._offer_sum([terms[k] for k in support], A[:, support], y, sqrt_w, offer)
 
     def _offer_sum(self, terms: list[Expr], A: Array, y: Array, sqrt_w: Array | None,
                    offer: Callable[[Expr, float], None]) -> None:

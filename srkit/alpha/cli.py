@@ -54,6 +54,8 @@ def register(subparsers: Any) -> None:
     mi.add_argument("--pool-size", type=int, default=10, help="pool capacity (default 10)")
     mi.add_argument("--diversity", type=float, default=0.5, help="max-correlation penalty weight (default 0.5)")
     mi.add_argument("--search-assets", type=int, default=250, help="assets the search sees (0: all)")
+    mi.add_argument("--ic-blocks", type=int, default=1,
+                    help="fitness = worst rank IC over this many consecutive train blocks (default 1: the mean)")
     mi.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     mi.add_argument("--pool", help="save the pool (formulas, weights, ICs) to this JSON file")
     mi.add_argument("--json", help="write the results to this JSON file")
@@ -139,7 +141,7 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
     cfg = MiningConfig(horizon=args.horizon, pool_size=args.pool_size, rounds=args.rounds,
                        time_per_round=None if args.evals_per_round else args.time_per_round,
                        evals_per_round=args.evals_per_round, diversity=args.diversity,
-                       search_assets=args.search_assets or None)
+                       search_assets=args.search_assets or None, ic_blocks=args.ic_blocks)
     progress = None if args.quiet else (lambda info: print(
         f"round {info['round']}: {info['n_evals']} evals, pool {info['pool_size']}, "
         f"train IC {info['pool_train_ic']:.4f}, +{len(info['admitted'])}", file=sys.stderr))

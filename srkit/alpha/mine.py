@@ -80,6 +80,9 @@ class MiningConfig:
     search_assets : the search sees this many randomly drawn assets (None: all);
         admission and the final table use all assets.
     operators, windows : the search's operator families and time-series windows.
+    ic_blocks : the fitness's rank IC is the worst of this many consecutive blocks of
+        train dates (``RankICLoss(blocks=...)``): factors must hold in every sub-period,
+        not on average (1: the plain mean over all train dates).
     valid_check : admit a candidate only when its validation rank IC has the sign of
         its train rank IC and at least ``min_abs_ic`` magnitude (selection on
         validation; the search's feedback stays train-only).
@@ -101,10 +104,11 @@ class MiningConfig:
     operators: tuple[str, ...] = SEARCH_OPERATORS
     windows: tuple[int, ...] = SEARCH_WINDOWS
     valid_check: bool = True
+    ic_blocks: int = 1
 
     def __post_init__(self) -> None:
-        if self.rounds < 1 or self.pool_size < 1 or self.horizon < 1:
-            raise ValueError("rounds, pool_size and horizon must be >= 1")
+        if self.rounds < 1 or self.pool_size < 1 or self.horizon < 1 or self.ic_blocks < 1:
+            raise ValueError("rounds, pool_size, horizon and ic_blocks must be >= 1")
         if self.time_per_round is None and self.evals_per_round is None:
             raise ValueError("give time_per_round or evals_per_round (or both)")
 
@@ -245,7 +249,7 @@ def mine(
     try:
         for r in range(cfg.rounds):
             loss = RankICLoss(avoid=[v[:, assets] for v in pool.values], penalty=cfg.diversity,
-                              stride=cfg.date_stride)
+                              stride=cfg.date_stride, blocks=cfg.ic_blocks)
             evaluator = _MiningEvaluator(data, loss, max_evals=cfg.evals_per_round)  # type: ignore[arg-type]
             problem = Problem(data, opset, evaluator, max_size=cfg.max_size,  # type: ignore[arg-type]
                               max_depth=cfg.max_depth, seeds=seeds)

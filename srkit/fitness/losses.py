@@ -170,20 +170,30 @@ class RankICLoss:
     label counts as IC 0 (no forecast), so a factor defined on a handful of
     assets cannot win on a few lucky cross-sections.
 
+    With ``blocks = k > 1`` the labelled dates are cut into ``k`` consecutive blocks
+    and ``|mean daily rank IC|`` becomes the *worst* block's mean IC in the direction
+    of the overall one (negative when a block disagrees): a factor must hold in every
+    sub-period of the train data, not on average over it, which is what carries into
+    later years.
+
     Examples
     --------
     >>> y = np.arange(20.0).reshape(4, 5) % 7
     >>> RankICLoss()(y, y) , RankICLoss(avoid=[y], penalty=0.5)(y, y)
     (0.0, 0.5)
+    >>> flip = np.vstack([y[:2], -y[2:]])  # perfect in the first half, reversed in the second
+    >>> RankICLoss()(y, flip), RankICLoss(blocks=2)(y, flip)
+    (1.0, 2.0)
     """
 
     nan_aware = True
 
     def __init__(self, *, avoid: Sequence[Array] = (), penalty: float = 0.0, stride: int = 1,
-                 min_coverage: float = 0.5) -> None:
-        if stride < 1 or penalty < 0 or not 0 <= min_coverage <= 1:
-            raise ValueError("stride must be >= 1, penalty >= 0 and min_coverage in [0, 1]")
+                 min_coverage: float = 0.5, blocks: int = 1) -> None:
+        if stride < 1 or penalty < 0 or not 0 <= min_coverage <= 1 or blocks < 1:
+            raise ValueError("stride and blocks must be >= 1, penalty >= 0 and min_coverage in [0, 1]")
         self.stride = stride
+        self.blocks = blocks
         self.min_coverage = min_coverage
         self.penalty = penalty
         self._avoid = [cs_rank(np.atleast_2d(a)[::stride]) for a in avoid] if penalty else []
@@ -196,7 +206,13 @@ class RankICLoss:
         labelled = np.isfinite(y).sum(axis=1)
         covered = (np.isfinite(y) & np.isfinite(y_pred)).sum(axis=1)
         ic = np.where(np.isfinite(ic) & (covered >= self.min_coverage * labelled), ic, 0.0)
-        loss = 1.0 - abs(float(ic[labelled > 0].mean()))
+        ic = ic[labelled > 0]
+        mean = float(ic.mean())
+        if self.blocks > 1 and len(ic) >= self.blocks:
+            sign = 1.0 if mean >= 0 else -1.0
+            loss = 1.0 - min(sign * float(b.mean()) for b in np.array_split(ic, self.blocks))
+        else:
+            loss = 1.0 - abs(mean)
         if self._avoid:
             r = cs_rank(y_pred)
             corr = [float(np.nanmean(c)) if np.isfinite(c := _row_corr(r, a)).any() else 0.0 for a in self._avoid]

@@ -78,3 +78,23 @@ def test_split_by_fraction_and_labels():
     assert rows.min() == 60 and rows.max() == 74
     with pytest.raises(ValueError):
         s.period("holdout")
+
+
+def test_rank_ic_loss_blocks_scores_the_worst_sub_period():
+    from srkit.fitness.losses import daily_rank_ic
+
+    rng = np.random.default_rng(4)
+    y = rng.standard_normal((60, 25))
+    f = y + 2.0 * rng.standard_normal(y.shape)
+    f[40:] = -f[40:]  # the signal reverses in the last third
+    ic = daily_rank_ic(y, f)
+    thirds = [float(b.mean()) for b in np.array_split(ic, 3)]
+    assert thirds[0] > 0 and thirds[1] > 0 and thirds[2] < 0
+    assert RankICLoss()(y, f) == pytest.approx(1 - abs(float(ic.mean())))
+    assert RankICLoss(blocks=3)(y, f) == pytest.approx(1 - thirds[2])  # 1 + |IC of the bad third|
+    steady = y + 2.0 * rng.standard_normal(y.shape)
+    steady_ic = daily_rank_ic(y, steady)
+    assert RankICLoss(blocks=3)(y, steady) == pytest.approx(
+        1 - min(float(b.mean()) for b in np.array_split(steady_ic, 3)))
+    with pytest.raises(ValueError, match="blocks"):
+        RankICLoss(blocks=0)

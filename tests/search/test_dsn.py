@@ -232,3 +232,23 @@ def test_ctrl_c_returns_the_best_so_far():
                                      rng=np.random.default_rng(0), callbacks=[Interrupt()])
     assert result.interrupted and result.iterations == 1
     assert result.best is not None and result.best.loss < 1e-12  # what iteration 1 found is kept
+
+
+def test_sparse_refit_expands_a_product_into_the_exact_sum():
+    from srkit.core.parse import parse
+    from srkit.search.dsn.searcher import _Refiner, expanded_terms
+    from srkit.search.mcts.terms import TermRegression
+
+    problem = _problem(lambda X: X[:, 0] ** 2 + X[:, 0], n_vars=1,
+                       ops=("add", "sub", "mul", "sin", "pow"), max_size=30)
+    ev = problem.evaluator
+    # what a network might compute: exact up to a tiny spurious term, but not written as x0**2 + x0
+    net_formula = parse("(x0 + 0.5) * (x0 + 0.5) - 0.25 + 0.001 * sin(x0)", problem.opset)
+    assert [str(t) for t in expanded_terms(net_formula)] == ["x0", "x0 ** 2", "sin(x0)"]
+    searcher = DSNSearcher()
+    found = searcher._sparse_refit(TermRegression(ev, problem.opset, max_size=30), _Refiner(ev, None),
+                                   net_formula, set(), np.random.default_rng(0), deadline=np.inf)
+    loss, best = min((loss, e) for e, loss in found if loss <= ev.loss_floor) if found else (None, None)
+    assert best is not None and sympy.simplify(best.to_sympy() - parse("x0**2 + x0").to_sympy()) == 0
+    # a formula with more terms than allowed is left alone
+    assert expanded_terms(parse("(x0 + 1) ** 6", problem.opset), max_terms=4) == []

@@ -356,7 +356,9 @@ def expanded_terms(expr: Expr, max_terms: int = 40) -> list[Expr]:
         sym = sympy.expand(expr.to_sympy())
     except Exception:  # noqa: BLE001 - a formula sympy cannot expand is simply not re-fitted
         return []
-    parts = sympy.Add.make_args(sym)
+    # sympy's own order of the terms can follow string hashes: sort for the same result
+    # in every process
+    parts = sorted(sympy.Add.make_args(sym), key=sympy.default_sort_key)
     if len(parts) > max_terms:
         return []
     out: dict[str, Expr] = {}

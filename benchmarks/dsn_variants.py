@@ -8,6 +8,7 @@ changed, so the summary tables show the variants side by side::
         --methods srkit-dsn dsn-norefine=benchmarks/dsn_variants.py:no_refinement \\
                   dsn-uniform=benchmarks/dsn_variants.py:uniform_sampling \\
                   dsn-noclip=benchmarks/dsn_variants.py:no_adaptive_clipping \\
+                  dsn-nosparse=benchmarks/dsn_variants.py:no_sparse_refit \\
         --out benchmarks/results/dsn_ablation.jsonl --workers 2
 
 Extra ``DSNConfig`` settings can be passed to every variant with ``--options '{"depths": [1, 2]}'``.
@@ -65,3 +66,8 @@ def uniform_sampling(X: Any, y: Any, names: list[str], time_budget: float, seed:
 def no_adaptive_clipping(X: Any, y: Any, names: list[str], time_budget: float, seed: int, **config: Any) -> dict[str, Any]:
     """Ablation: no gradient clipping while training the networks."""
     return _fit(X, y, names, time_budget, seed, **{**config, "adaptive_clip": False})
+
+
+def no_sparse_refit(X: Any, y: Any, names: list[str], time_budget: float, seed: int, **config: Any) -> dict[str, Any]:
+    """Ablation: no expansion and sparse least-squares re-fit of each batch's best formula."""
+    return _fit(X, y, names, time_budget, seed, **{**config, "sparse_refit": False})

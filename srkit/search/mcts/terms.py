@@ -330,6 +330,13 @@ class TermRegression:
                           else np.sort(rng.choice(n, self.max_rows, replace=False)))
         return self._rows
 
+    def _target(self, rng: np.random.Generator) -> tuple[Array, Array | None]:
+        """The target on the library's rows and the square roots of its sample weights."""
+        rows = self._rows_of(rng)
+        ds = self.evaluator.dataset
+        sqrt_w = None if ds.weights is None else np.sqrt(ds.weights[rows] / ds.weights.mean())
+        return ds.y[rows], sqrt_w
+
     def _column(self, term: Expr) -> Array | None:
         key = _key(term)
         if key not in self._columns:
@@ -362,10 +369,7 @@ class TermRegression:
     ) -> None:
         """Fit sparse sums over the library plus ``extra_terms`` (and, the first time,
         rational functions); hand each refitted model to ``offer``."""
-        rows = self._rows_of(rng)
-        ds = self.evaluator.dataset
-        y = ds.y[rows]
-        sqrt_w = None if ds.weights is None else np.sqrt(ds.weights[rows] / ds.weights.mean())
+        y, sqrt_w = self._target(rng)
         tiers = term_library(self.opset, self.max_degree, self.max_columns)
         pool: list[Expr] = []
         xs = [Expr.variable(self.opset, i) for i in range(self.opset.n_variables)]
@@ -414,10 +418,7 @@ class TermRegression:
         Another searcher's formula, expanded into its additive terms, is searched for the
         sub-sum that the data needs (``x + x**2 + 1e-3*sin(x)`` -> ``x + x**2``).
         """
-        rows = self._rows_of(rng)
-        ds = self.evaluator.dataset
-        y = ds.y[rows]
-        sqrt_w = None if ds.weights is None else np.sqrt(ds.weights[rows] / ds.weights.mean())
+        y, sqrt_w = self._target(rng)
         kept, A = self._matrix(list(terms), stop)
         if A.shape[1] and not stop():
             self._select(kept, A, y, sqrt_w, offer, stop)

@@ -113,3 +113,19 @@ def test_pipeline_stops_at_once_on_an_exact_closed_form_and_logs_it():
     off = MCTSSearcher(term_regression=False, gp_refine=False).search(
         problem, budget=Budget(evals=3_000), rng=np.random.default_rng(0))
     assert "terms_evals" not in off.history[0]
+
+
+def test_fit_terms_selects_the_needed_sub_sum_of_given_terms_only():
+    X = np.linspace(-2, 2, 40)[:, None]
+    data = as_dataset(X, 3 * X[:, 0] ** 2 - np.sin(X[:, 0]) + 0.5, feature_names=["x"])
+    opset = default_registry().operator_set(OPS, ["x"])
+    terms = [parse(t, opset) for t in ("x", "x ** 2", "sin(x)", "exp(x)", "cos(x)")]
+    found = []
+    TermRegression(Evaluator(data), opset, max_size=30).fit_terms(
+        terms, lambda e, loss: found.append((loss, e)), np.random.default_rng(0))
+    exact = [e for loss, e in found if loss < 1e-20]
+    assert exact and _same(min(exact, key=lambda e: e.size), "3*x**2 - sin(x) + 1/2")
+    # only the given terms are used: no library columns, no rational functions
+    for _, e in found:
+        assert e.to_sympy().atoms(sympy.Function, sympy.Pow) <= {
+            a for t in terms for a in t.to_sympy().atoms(sympy.Function, sympy.Pow)}

@@ -9,6 +9,7 @@ changed, so the summary tables show the variants side by side::
                   dsn-uniform=benchmarks/dsn_variants.py:uniform_sampling \\
                   dsn-noclip=benchmarks/dsn_variants.py:no_adaptive_clipping \\
                   dsn-nosparse=benchmarks/dsn_variants.py:no_sparse_refit \\
+                  dsn-nolog=benchmarks/dsn_variants.py:no_log_space \\
         --out benchmarks/results/dsn_ablation.jsonl --workers 2
 
 Extra ``DSNConfig`` settings can be passed to every variant with ``--options '{"depths": [1, 2]}'``.
@@ -71,3 +72,8 @@ def no_adaptive_clipping(X: Any, y: Any, names: list[str], time_budget: float, s
 def no_sparse_refit(X: Any, y: Any, names: list[str], time_budget: float, seed: int, **config: Any) -> dict[str, Any]:
     """Ablation: no expansion and sparse least-squares re-fit of each batch's best formula."""
     return _fit(X, y, names, time_budget, seed, **{**config, "sparse_refit": False})
+
+
+def no_log_space(X: Any, y: Any, names: list[str], time_budget: float, seed: int, **config: Any) -> dict[str, Any]:
+    """Ablation: every network trained on the raw variables (no log-space batches)."""
+    return _fit(X, y, names, time_budget, seed, **{**config, "log_space": False})

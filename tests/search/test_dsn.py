@@ -252,3 +252,40 @@ def test_sparse_refit_expands_a_product_into_the_exact_sum():
     assert best is not None and sympy.simplify(best.to_sympy() - parse("x0**2 + x0").to_sympy()) == 0
     # a formula with more terms than allowed is left alone
     assert expanded_terms(parse("(x0 + 1) ** 6", problem.opset), max_terms=4) == []
+
+
+def test_log_space_applies_only_where_signs_allow_and_maps_back_to_powers():
+    from srkit.core.parse import parse
+    from srkit.search.dsn.logspace import LogSpace
+
+    ops = default_registry().operator_set(["add", "sub", "mul", "div", "exp", "log", "pow", "sin"], ["a", "b", "c"])
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(1, 2, 20), rng.uniform(-3, -1, 20), rng.uniform(-1, 1, 20)])
+    y = X[:, 0] ** 2 / X[:, 1]
+    space = LogSpace.of(X, y, ops)
+    # c changes sign: no log input; b is negative throughout: log(-b)
+    assert space.columns == (0, 1) and space.signs == (1.0, -1.0) and space.y_sign == -1.0
+    assert np.allclose(space.inputs(X)[:, 3:], np.log(np.abs(X[:, :2])))
+    back = space.to_raw(parse("2*log_a - log_b + sin(c)", space.extended))
+    assert sympy.simplify(back.to_sympy() - parse("a**2 * exp(sin(c)) / b", ops).to_sympy()) == 0
+    assert space.to_raw(parse("2*log_a - log_b + sin(c)", space.extended), max_size=5) is None
+    assert LogSpace.of(X, X[:, 2], ops) is None  # y changes sign
+    assert LogSpace.of(X, y, default_registry().operator_set(["add", "mul", "pow"], ["a", "b", "c"])) is None
+
+
+@pytest.mark.slow
+def test_log_space_recovers_a_product_of_four_variables():
+    """A product of four powers is out of reach of a depth-2, width-3 network in the raw
+    variables, and one identity unit in log space."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 5, (200, 4))
+    data = as_dataset(X, 0.25 * X[:, 0] * X[:, 1] / (X[:, 2] * X[:, 3] ** 2), feature_names=["q1", "q2", "eps", "r"])
+    ops = default_registry().operator_set(["add", "sub", "mul", "div", "exp", "log", "pow", "sin"],
+                                          data.feature_names)
+    problem = Problem(data, ops, Evaluator(data))
+    result = DSNSearcher(batch_size=6).search(problem, budget=Budget(iterations=3),
+                                                            rng=np.random.default_rng(0))
+    found = result.best.expr.to_sympy()
+    truth = sympy.sympify("q1*q2/(4*eps*r**2)", locals={n: sympy.Symbol(n, real=True) for n in data.feature_names})
+    assert result.best.loss <= problem.evaluator.loss_floor
+    assert sympy.simplify(found - truth) == 0, found

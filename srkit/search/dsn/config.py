@@ -86,6 +86,12 @@ class DSNConfig:
         subsets, greedy steps, backward elimination over those terms; weights snapped).
         A network that computes ``(a*x + b)**2 + c*x`` offers ``x**2 + x`` this way.
     max_expanded_terms : formulas that expand into more terms than this are not re-fitted.
+    log_space : also train networks in log space (``log|y|`` from the raw inputs plus
+        ``log|x_j|`` of the variables that keep one sign; a network ``f`` becomes
+        ``sign(y) * exp(f)``, so products of powers are sums), where ``y`` keeps one
+        sign and ``exp`` is an operator.  Each space has its own controller; after one
+        batch each, 3 of every 4 batches go to the space with the best reward so far.
+        See :mod:`srkit.search.dsn.logspace`.
     complexity_weight : reward = 1 / (1 + NRMSE) - complexity_weight * complexity.
     patience_after_exact : controller updates still run after an exact fit is found
         (the search may still find a simpler exact form).
@@ -145,6 +151,7 @@ class DSNConfig:
     max_dropped_terms: int = 4
     sparse_refit: bool = True
     max_expanded_terms: int = 40
+    log_space: bool = True
     complexity_weight: float = 0.002
     patience_after_exact: int = 2
     # execution

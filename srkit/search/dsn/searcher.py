@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
@@ -37,6 +37,7 @@ from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchSta
 from srkit.search.dsn.config import DSNConfig
 from srkit.search.dsn.controller import Controller
 from srkit.search.dsn.extract import extract, required_operators
+from srkit.search.dsn.logspace import LogSpace
 from srkit.search.dsn.network import NetworkBatch, train_batch, unit_library
 from srkit.search.mcts.terms import TermRegression
 
@@ -132,15 +133,16 @@ class DSNSearcher:
         if data.n_samples > cfg.max_train_points:
             rows = np.sort(rng.choice(data.n_samples, cfg.max_train_points, replace=False))
         y = data.y
-        y_offset = float(np.mean(y)) if cfg.add_bias else 0.0
-        y_scale = float(np.std(y) if cfg.add_bias else np.sqrt(np.mean(y * y))) or 1.0
-        # networks see every variable divided by its root mean square (so that unit inputs
-        # start in a sane range whatever the units of the data); extraction divides the
-        # first layer's weights by the same numbers, so formulas are in the raw variables
-        x_scale = np.sqrt(np.mean(data.X**2, axis=0))
-        x_scale = np.where(np.isfinite(x_scale) & (x_scale > 0), x_scale, 1.0)
-        X_t = torch.tensor(data.X[rows] / x_scale, device=device, dtype=dtype)
-        y_t = torch.tensor((y[rows] - y_offset) / y_scale, device=device, dtype=dtype)
+        make_controller = lambda: Controller(  # noqa: E731
+            cfg.depths, cfg.widths, len(units), hidden_size=cfg.hidden_size,
+            embedding_size=cfg.embedding_size, lr=cfg.controller_lr, rng=rng,
+            uniform=not cfg.policy_gradient,
+        )
+        spaces = [_Space.build(data.X, y, rows, problem.opset, None, cfg.add_bias, make_controller(), device, dtype)]
+        log_space = LogSpace.of(data.X, y, problem.opset) if cfg.log_space else None
+        if log_space is not None:
+            spaces.append(_Space.build(data.X, y, rows, problem.opset, log_space, cfg.add_bias, make_controller(),
+                                       device, dtype))
         var_y = float(np.var(y)) or 1.0
         deadline = state.start + state.budget.time if state.budget.time is not None else math.inf
 
@@ -153,22 +155,21 @@ class DSNSearcher:
             refine_rows = np.sort(rng.choice(data.n_samples, cfg.max_refine_points, replace=False))
         refiner = _Refiner(evaluator, refine_rows)
 
-        controller = Controller(
-            cfg.depths, cfg.widths, len(units), hidden_size=cfg.hidden_size,
-            embedding_size=cfg.embedding_size, lr=cfg.controller_lr, rng=rng,
-            uniform=not cfg.policy_gradient,
-        )
         sparse = TermRegression(evaluator, problem.opset, max_size=problem.max_size, max_rows=cfg.max_refine_points)
         sparse_done: set[str] = set()
         exact_since: int | None = None
         thresholds = [cfg.prune_threshold] + sorted(t for t in cfg.extra_thresholds if t > cfg.prune_threshold)
+        batches = 0
         while True:
+            space = spaces[_pick_space(batches, [sp.best_reward for sp in spaces])]
+            batches += 1
+            controller = space.controller
             episode = controller.sample(cfg.batch_size, rng)
             net = NetworkBatch(
-                episode.archs, units, data.n_features, add_bias=cfg.add_bias, init_std=cfg.init_std,
+                episode.archs, units, space.X.shape[1], add_bias=cfg.add_bias, init_std=cfg.init_std,
                 rng=rng, device=device, dtype=dtype,
             )
-            report = train_batch(net, X_t, y_t, cfg, rng, deadline)
+            report = train_batch(net, space.X, space.y, cfg, rng, deadline)
             rewards = np.zeros(len(episode.archs))
             order = [int(j) for j in np.argsort(report.nmse) if report.alive[j]]
             if report.timed_out:
@@ -180,9 +181,9 @@ class DSNSearcher:
                 # (and all once time is up) are scored as extracted: one evaluation each
                 refine = cfg.refine and rank < cfg.refine_top and time.perf_counter() < deadline
                 for t in thresholds:
-                    expr = extract(weights, episode.archs[j], units, problem.opset, threshold=t,
-                                   output_threshold=cfg.output_threshold, x_scale=x_scale, y_scale=y_scale,
-                                   y_offset=y_offset)
+                    expr = space.extract(weights, episode.archs[j], units, t, cfg.output_threshold, 2 * problem.max_size)
+                    if expr is None:
+                        continue
                     refine = refine and time.perf_counter() < deadline
                     fitted, loss = self._score(refiner, expr, refine)
                     for e, e_loss in [(fitted, loss), *self._drop_terms(refiner, fitted, refine, deadline)]:
@@ -198,6 +199,7 @@ class DSNSearcher:
                 for e, e_loss in self._sparse_refit(sparse, refiner, best, sparse_done, rng, deadline):
                     self._offer(state, e, e_loss)
                     rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
+            space.best_reward = max(space.best_reward, float(rewards.max()))
             quantile = controller.update(episode, rewards, cfg.risk_fraction, cfg.entropy_weight)
             if state.front.min_loss <= evaluator.loss_floor:
                 exact_since = state.iteration if exact_since is None else exact_since
@@ -221,10 +223,12 @@ class DSNSearcher:
         fitted, loss = evaluator.fit(expr)
         if not math.isfinite(loss):
             return expr, evaluator.loss(expr)
-        cleaned = drop_identities(fold_constants(fitted))
+        # twice: dropping ``0 * x`` can leave a constant subtree (``exp(0*x + c)``) to fold
+        cleaned = drop_identities(fold_constants(drop_identities(fold_constants(fitted))))
         if cleaned.same_skeleton(fitted):
             return fitted, loss
         refit, refit_loss = evaluator.fit(cleaned)
+        refit = drop_identities(refit)  # a coefficient snapped to 1 or 0
         # the cleaned form is the same function: keep it unless refitting made it worse
         if refit_loss <= loss * (1 + 1e-9) + evaluator.loss_floor:
             return refit, refit_loss
@@ -299,6 +303,83 @@ class DSNSearcher:
         return 1.0 / (1.0 + math.sqrt(max(norm, 0.0))) - self.config.complexity_weight * expr.complexity
 
 
+
+
+def _pick_space(batch: int, best_rewards: list[float]) -> int:
+    """Which space trains batch number ``batch`` (from 0): each space once to start, then
+    3 of every 4 batches go to the space whose networks have the best reward so far
+    and the 4th to another, so that a space that starts badly is still tried.
+
+    >>> [_pick_space(b, [0.9, 0.5]) for b in range(2, 10)]
+    [0, 1, 0, 0, 0, 1, 0, 0]
+    >>> [_pick_space(b, [0.7]) for b in range(3)]
+    [0, 0, 0]
+    """
+    n = len(best_rewards)
+    if n == 1:
+        return 0
+    if batch < n:
+        return batch
+    leader = int(np.argmax(best_rewards))  # ties: the raw space (index 0)
+    if batch % 4 == 3:
+        return (leader + 1 + (batch // 4) % (n - 1)) % n
+    return leader
+
+
+@dataclass
+class _Space:
+    """What one family of networks is trained on, and how its formulas map back.
+
+    The raw space is ``X / x_scale`` against the standardised ``y``; the log space
+    (:class:`LogSpace`) adds ``log|x_j|`` inputs and fits ``log|y|``.  Each space has
+    its own controller: the architectures that work differ between them.
+    """
+
+    X: Any  # torch tensor: the training inputs, scaled
+    y: Any  # torch tensor: the training target, standardised
+    x_scale: np.ndarray
+    y_scale: float
+    y_offset: float
+    opset: Any
+    log: LogSpace | None
+    controller: Controller
+    best_reward: float = -math.inf
+
+    @classmethod
+    def build(
+        cls, X: np.ndarray, y: np.ndarray, rows: np.ndarray, opset: Any, log: LogSpace | None, add_bias: bool,
+        controller: Controller, device: Any, dtype: Any,
+    ) -> _Space:
+        import torch
+
+        if log is not None:
+            X, y, opset = log.inputs(X), log.target(y), log.extended
+        y_offset = float(np.mean(y)) if add_bias else 0.0
+        y_scale = float(np.std(y) if add_bias else np.sqrt(np.mean(y * y))) or 1.0
+        # networks see every variable divided by its root mean square (so that unit inputs
+        # start in a sane range whatever the units of the data); extraction divides the
+        # first layer's weights by the same numbers, so formulas are in the raw variables.
+        # log inputs keep scale 1: their weights are the powers, to be snapped
+        x_scale = np.sqrt(np.mean(X**2, axis=0))
+        x_scale = np.where(np.isfinite(x_scale) & (x_scale > 0), x_scale, 1.0)
+        if log is not None:
+            x_scale[-len(log.columns):] = 1.0
+        return cls(
+            X=torch.tensor(X[rows] / x_scale, device=device, dtype=dtype),
+            y=torch.tensor((y[rows] - y_offset) / y_scale, device=device, dtype=dtype),
+            x_scale=x_scale, y_scale=y_scale, y_offset=y_offset, opset=opset, log=log, controller=controller,
+        )
+
+    def extract(
+        self, weights: dict[str, Any], arch: Any, units: Any, threshold: float, output_threshold: float,
+        max_size: int,
+    ) -> Expr | None:
+        """The network's formula in the raw variables; None when it cannot be written with
+        the operators or (log space) has more than ``max_size`` nodes once back in the raw
+        variables: refining such a formula costs seconds and it could never be offered."""
+        expr = extract(weights, arch, units, self.opset, threshold=threshold, output_threshold=output_threshold,
+                       x_scale=self.x_scale, y_scale=self.y_scale, y_offset=self.y_offset)
+        return expr if self.log is None else self.log.to_raw(expr, max_size)
 
 
 class _Refiner:

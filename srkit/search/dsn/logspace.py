@@ -92,7 +92,15 @@ class LogSpace:
         from srkit.export.sympy import from_sympy
 
         n = self.raw.n_variables
-        raw_symbols = [sympy.Symbol(name, real=True) for name in self.raw.variables]
+        # a variable that keeps one sign in the data is declared so: sympy may then write
+        # exp(b*log(a)) as a**b (powdenest), which it must not do for an a of either sign
+        signs = dict(zip(self.columns, self.signs))
+        raw_symbols = [
+            sympy.Symbol(name, positive=True) if signs.get(j) == 1.0
+            else sympy.Symbol(name, negative=True) if signs.get(j) == -1.0
+            else sympy.Symbol(name, real=True)
+            for j, name in enumerate(self.raw.variables)
+        ]
         log_symbols = [sympy.Symbol(f"_L{k}", real=True) for k in range(len(self.columns))]
         try:
             f = expr.to_sympy(symbols=[*raw_symbols, *log_symbols][: expr.opset.n_variables])
@@ -100,7 +108,7 @@ class LogSpace:
                 log_symbols[k]: sympy.log(int(sign) * raw_symbols[j])
                 for k, (j, sign) in enumerate(zip(self.columns, self.signs))
             })
-            out = _integer_powers(self.y_sign * sympy.exp(f))
+            out = _integer_powers(sympy.powdenest(int(self.y_sign) * sympy.exp(f)))
             if out.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo):
                 return None
             result = from_sympy(out, self.raw)

@@ -223,12 +223,11 @@ class DSNSearcher:
         fitted, loss = evaluator.fit(expr)
         if not math.isfinite(loss):
             return expr, evaluator.loss(expr)
-        # twice: dropping ``0 * x`` can leave a constant subtree (``exp(0*x + c)``) to fold
-        cleaned = drop_identities(fold_constants(drop_identities(fold_constants(fitted))))
+        cleaned = _clean(fitted)
         if cleaned.same_skeleton(fitted):
             return fitted, loss
         refit, refit_loss = evaluator.fit(cleaned)
-        refit = drop_identities(refit)  # a coefficient snapped to 1 or 0
+        refit = _clean(refit)  # a coefficient snapped to 1 or 0
         # the cleaned form is the same function: keep it unless refitting made it worse
         if refit_loss <= loss * (1 + 1e-9) + evaluator.loss_floor:
             return refit, refit_loss
@@ -286,6 +285,7 @@ class DSNSearcher:
 
     def _offer(self, state: SearchState, expr: Expr, loss: float) -> None:
         problem = state.problem
+        expr = _clean(expr)  # the same function: ``exp(0.0)`` or ``1.0 * x`` left by snapping
         if expr.size <= problem.max_size and expr.depth <= problem.max_depth:
             state.offer(expr, loss)
 
@@ -303,6 +303,12 @@ class DSNSearcher:
         return 1.0 / (1.0 + math.sqrt(max(norm, 0.0))) - self.config.complexity_weight * expr.complexity
 
 
+
+
+def _clean(expr: Expr) -> Expr:
+    """The same function with constant subtrees folded and ``1*x``, ``x + 0`` removed;
+    twice, because dropping ``0 * x`` can leave a constant subtree (``exp(0*x + c)``)."""
+    return drop_identities(fold_constants(drop_identities(fold_constants(expr))))
 
 
 def _pick_space(batch: int, best_rewards: list[float]) -> int:

@@ -50,10 +50,11 @@ DATA = {
 def test_row(name, values, panel, split, horizon):
     mask = panel.date_mask(split.test_start, split.test_end)
     labels = period_labels(forward_returns(panel, horizon), mask, horizon)
-    m = factor_metrics(values, labels, mask)
+    m = factor_metrics(values, labels, mask, horizon)
     ls_gross = backtest(values, panel, strategy="long_short", cost=0.0, start=split.test_start, end=split.test_end)
     ls_net = backtest(values, panel, strategy="long_short", cost=0.0015, start=split.test_start, end=split.test_end)
     return {"set": name, "test_ic": m["ic"], "test_rank_ic": m["rank_ic"], "test_rank_ir": m["rank_ir"],
+            "test_rank_ic_t": m["rank_ic_t"],
             "ls_ir_gross": ls_gross.metrics["ir"], "ls_ir_net": ls_net.metrics["ir"],
             "ls_annual_return_gross": ls_gross.metrics["annual_return"], "turnover": m["turnover"]}
 
@@ -139,11 +140,12 @@ def main() -> None:
 
     stem = args.out or str(ROOT / "benchmarks" / "results" / f"alpha_{args.data}")
     Path(stem + ".json").write_text(json.dumps(out, indent=2, default=lambda o: None if o != o else str(o)))
-    lines = ["| set | test IC | test rank IC | test rank IR | LS IR gross | LS IR net | turnover | evals |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| set | test IC | test rank IC | rank IC t (HAC) | test rank IR | LS IR gross | LS IR net | turnover | evals |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         evals = f"{r['n_evals']:,.0f}" if "n_evals" in r else ""
-        lines.append(f"| {r['set']} | {r['test_ic']:.4f} | {r['test_rank_ic']:.4f} | {r['test_rank_ir']:.3f} | "
+        lines.append(f"| {r['set']} | {r['test_ic']:.4f} | {r['test_rank_ic']:.4f} | {r['test_rank_ic_t']:.2f} | "
+                     f"{r['test_rank_ir']:.3f} | "
                      f"{r['ls_ir_gross']:.2f} | {r['ls_ir_net']:.2f} | {r['turnover']:.3f} | {evals} |")
     for run in runs:
         lines += ["", f"Mined pool, seed {run['seed']} (train / valid / test rank IC per factor):", "",

@@ -158,7 +158,8 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
 
         combined = combine([factor_values(f, panel) for f in result.pool.formulas], result.pool.weights)
         mask = panel.date_mask(split.test_start, split.test_end)
-        out.update(factor_metrics(combined, period_labels(forward_returns(panel, args.horizon), mask, args.horizon), mask))
+        out.update(factor_metrics(combined, period_labels(forward_returns(panel, args.horizon), mask, args.horizon), mask,
+                                    args.horizon))
     out.update(result.to_dict())
     _write(out, args.json)
     return 0

@@ -8,6 +8,10 @@ Definitions (one each):
 - IC / rank IC: mean over dates of the cross-sectional Pearson / Spearman
   correlation (:func:`srkit.fitness.losses.daily_ic`, ``daily_rank_ic``);
 - ICIR / rank IR: mean / std of the daily series (not annualised);
+- rank IC t: the mean daily rank IC over its Newey-West standard error with
+  ``horizon - 1`` lags (``h``-day labels of consecutive dates overlap by ``h - 1``
+  days, so the daily ICs are autocorrelated and the plain ``sqrt(n)`` overstates
+  the evidence); ``|t| >= 2`` is the usual bar for a factor that is not noise;
 - turnover: the factor becomes weights ``w = cs_demean(cs_rank(f))`` scaled to
   sum |w| = 1 per date; daily turnover is ``sum |w_t - w_{t-1}|`` in [0, 2]
   (0: the same ranking every day; 2: the ranking flips), averaged over dates;
@@ -30,7 +34,7 @@ from srkit.fitness.losses import cs_rank, daily_ic, daily_rank_ic
 
 __all__ = [
     "forward_returns", "period_labels", "Split", "factor_metrics", "turnover", "rank_weights",
-    "factor_corr", "max_corr", "evaluate",
+    "factor_corr", "max_corr", "evaluate", "hac_t",
 ]
 
 Array = NDArray[np.float64]
@@ -135,17 +139,42 @@ def _summary(series: Array) -> tuple[float, float, int]:
     return float(s.mean()), float(s.mean() / sd) if sd and np.isfinite(sd) else float("nan"), len(s)
 
 
-def factor_metrics(values: Array, labels: Array, mask: NDArray[np.bool_] | None = None) -> dict[str, float]:
-    """IC, rank IC, ICIR, rank IR, turnover and the number of dates scored.
+def hac_t(series: Array, lags: int) -> float:
+    """t-statistic of the mean of a daily series with a Newey-West (Bartlett) standard
+    error over ``lags`` lags; non-finite days are left out.  nan for fewer than 3 days.
+
+    >>> round(hac_t(np.array([0.1, 0.3, 0.2, 0.4, 0.0]), 0), 4)  # lags=0: mean / (sd/sqrt(n)), sd with 1/n
+    3.1623
+    """
+    s = np.asarray(series, dtype=np.float64)
+    s = s[np.isfinite(s)]
+    n = len(s)
+    if n < 3:
+        return float("nan")
+    d = s - s.mean()
+    var = float(d @ d) / n
+    for k in range(1, min(int(lags), n - 1) + 1):
+        var += 2.0 * (1.0 - k / (lags + 1.0)) * float(d[k:] @ d[:-k]) / n
+    if var <= 0:
+        return float("nan")
+    return float(s.mean() / np.sqrt(var / n))
+
+
+def factor_metrics(
+    values: Array, labels: Array, mask: NDArray[np.bool_] | None = None, horizon: int = 1
+) -> dict[str, float]:
+    """IC, rank IC, ICIR, rank IR, rank IC t-statistic, turnover and the number of dates scored.
 
     ``labels`` are nan outside the period (see :func:`period_labels`); ``mask``
-    restricts the turnover to the period's dates.
+    restricts the turnover to the period's dates; ``horizon`` (of the labels) sets
+    the Newey-West lags of ``rank_ic_t``.
     """
     ic, icir, n = _summary(daily_ic(labels, values))
-    ric, rir, _ = _summary(daily_rank_ic(labels, values))
+    daily = daily_rank_ic(labels, values)
+    ric, rir, _ = _summary(daily)
     if mask is None:
         mask = np.asarray(np.isfinite(labels).any(axis=1))
-    return {"ic": ic, "rank_ic": ric, "icir": icir, "rank_ir": rir,
+    return {"ic": ic, "rank_ic": ric, "icir": icir, "rank_ir": rir, "rank_ic_t": hac_t(daily, horizon - 1),
             "turnover": turnover(values, mask), "n_dates": n}
 
 
@@ -168,7 +197,7 @@ def evaluate(formula: Any, panel: Panel, horizon: int = 5, start: Any = None, en
     """Metrics of one formula on the dates ``[start, end]`` with ``horizon``-day forward returns.
 
     Returns a dict with ``formula`` (canonical text), ``ic``, ``rank_ic``,
-    ``icir``, ``rank_ir``, ``turnover``, ``n_dates``, ``horizon``, ``start``, ``end``.
+    ``icir``, ``rank_ir``, ``rank_ic_t``, ``turnover``, ``n_dates``, ``horizon``, ``start``, ``end``.
 
     Examples
     --------
@@ -187,7 +216,7 @@ def evaluate(formula: Any, panel: Panel, horizon: int = 5, start: Any = None, en
     mask = panel.date_mask(start, end)
     labels = period_labels(forward_returns(panel, horizon), mask, horizon)
     out: dict[str, Any] = {"formula": str(expr)}
-    out.update(factor_metrics(values, labels, mask))
+    out.update(factor_metrics(values, labels, mask, horizon))
     out.update(horizon=horizon, start=str(panel.dates[mask][0].date()) if mask.any() else None,
                end=str(panel.dates[mask][-1].date()) if mask.any() else None)
     return out

@@ -310,7 +310,7 @@ def period_table(
     combined_name: str = "POOL (combined)",
 ) -> Any:
     """One row per formula (and one for the weighted combination when ``weights``
-    are given): IC, rank IC, rank IR and turnover on train, valid and test."""
+    are given): IC, rank IC, rank IR, rank IC t-statistic and turnover on train, valid and test."""
     import pandas as pd
 
     from srkit.alpha.pool import combine
@@ -328,8 +328,8 @@ def period_table(
     for name, v, w in items:
         row: dict[str, Any] = {"formula": name, "weight": w}
         for p in PERIODS:
-            m = factor_metrics(v, period_labels_[p], masks[p])
-            for k in ("ic", "rank_ic", "rank_ir", "turnover"):
+            m = factor_metrics(v, period_labels_[p], masks[p], horizon)
+            for k in ("ic", "rank_ic", "rank_ir", "rank_ic_t", "turnover"):
                 row[f"{p}_{k}"] = m[k]
         rows.append(row)
     return pd.DataFrame(rows)

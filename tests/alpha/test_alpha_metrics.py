@@ -6,7 +6,7 @@ import pytest
 from scipy.stats import pearsonr, spearmanr
 
 from srkit.alpha import Panel, Split, evaluate, forward_returns
-from srkit.alpha.metrics import factor_corr, max_corr, period_labels, turnover
+from srkit.alpha.metrics import factor_corr, hac_t, max_corr, period_labels, turnover
 from srkit.alpha.synthetic import synthetic_panel
 from srkit.fitness.losses import RankICLoss, daily_ic, daily_rank_ic
 
@@ -66,6 +66,7 @@ def test_evaluate_finds_the_planted_signal_and_has_the_contract_keys():
     assert r["rank_ic"] > 0.1 and r["ic"] > 0.1
     noise = evaluate("ts_pct(volume, 1)", p, horizon=5)
     assert abs(noise["rank_ic"]) < 0.05
+    assert r["rank_ic_t"] > 5 and abs(noise["rank_ic_t"]) < 2  # Newey-West t of the daily rank IC
     part = evaluate("-ts_pct(close, 5)", p, horizon=5, start=p.dates[100], end=p.dates[199])
     assert part["n_dates"] == 95 and part["start"] == str(p.dates[100].date())
 
@@ -98,3 +99,21 @@ def test_rank_ic_loss_blocks_scores_the_worst_sub_period():
         1 - min(float(b.mean()) for b in np.array_split(steady_ic, 3)))
     with pytest.raises(ValueError, match="blocks"):
         RankICLoss(blocks=0)
+
+
+def test_hac_t_exact_values_and_overlap_correction():
+    # [1, 2, 3, 4], 1 lag: gamma0 = 1.25, gamma1 = 0.3125, var = 1.25 + 2 * 0.5 * 0.3125
+    # = 1.5625, se = sqrt(1.5625 / 4) = 0.625, t = 2.5 / 0.625
+    assert hac_t(np.array([1.0, 2.0, np.nan, 3.0, 4.0]), 1) == pytest.approx(4.0)
+    s = np.array([0.1, 0.3, 0.2, 0.4, 0.0])
+    assert hac_t(s, 0) == pytest.approx(s.mean() / (s.std() / np.sqrt(len(s))))
+    assert np.isnan(hac_t(np.array([1.0, 2.0]), 0))
+    # 5-day sums of white noise overlap like 5-day labels: the plain t is about
+    # sqrt(5) too large; 4 lags bring it back to the scale of the true mean's noise
+    rng = np.random.default_rng(0)
+    ts = []
+    for _ in range(200):
+        overlapping = np.convolve(rng.standard_normal(504), np.ones(5), "valid")
+        ts.append((hac_t(overlapping, 0), hac_t(overlapping, 4)))
+    plain, hac = np.array(ts).T
+    assert 1.9 < plain.std() < 2.7 and 0.8 < hac.std() < 1.3

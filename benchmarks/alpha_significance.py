@@ -7,9 +7,11 @@ daily difference GP minus random.  Seeds share the test dates, so they are not
 independent samples: the "mean of seeds" row averages the daily series first and
 takes one t-statistic of that.
 
-    python benchmarks/alpha_significance.py benchmarks/results/alpha_sp500_blocks3.json
+    python benchmarks/alpha_significance.py benchmarks/results/alpha_sp500_blocks3.json [more.json ...]
 
-Writes ``<file>_significance.md`` next to the input and prints it.
+Several files (same data and horizon, e.g. the same setting run for different seeds) are
+read as one list of seeds.  Writes ``<first file>_significance.md`` next to the first
+input and prints it.
 """
 
 from __future__ import annotations
@@ -41,21 +43,23 @@ def daily_test_rank_ic(pool: dict, panel, split, horizon: int) -> np.ndarray:
 
 
 def main() -> None:
-    if len(sys.argv) != 2:
+    if len(sys.argv) < 2:
         sys.exit(__doc__)
-    path = Path(sys.argv[1])
-    result = json.loads(path.read_text())
-    data_path, split = DATA[result["data"]]
+    paths = [Path(a) for a in sys.argv[1:]]
+    results = [json.loads(p.read_text()) for p in paths]
+    if len({(r["data"], r["horizon"]) for r in results}) != 1:
+        sys.exit("the files must share their data set and horizon")
+    data_path, split = DATA[results[0]["data"]]
     if not Path(data_path).exists():
         sys.exit(f"{data_path} is absent; this needs the shared data (see /work/shared/data/MANIFEST.txt)")
     panel = load_panel(data_path)
-    h = int(result["horizon"])
-    lines = [f"{result['data']}, {path.name}: daily test rank IC of the combined pools, "
-             f"Newey-West t with {h - 1} lags", "",
+    h = int(results[0]["horizon"])
+    lines = [f"{results[0]['data']}, {', '.join(p.name for p in paths)}: daily test rank IC of the combined "
+             f"pools, Newey-West t with {h - 1} lags", "",
              "| seed | GP mean | GP t | random mean | random t | GP - random | t of the difference |",
              "|---|---|---|---|---|---|---|"]
     gps, rnds = [], []
-    for run in result["runs"]:
+    for run in [run for r in results for run in r["runs"]]:
         gp = daily_test_rank_ic(run["gp"]["pool"], panel, split, h)
         rnd = daily_test_rank_ic(run["random"]["pool"], panel, split, h)
         gps.append(gp)
@@ -64,7 +68,7 @@ def main() -> None:
     if len(gps) > 1:
         lines.append(_row(f"mean of {len(gps)} seeds", np.nanmean(gps, axis=0), np.nanmean(rnds, axis=0), h))
     text = "\n".join(lines) + "\n"
-    (path.parent / f"{path.stem}_significance.md").write_text(text)
+    (paths[0].parent / f"{paths[0].stem}_significance.md").write_text(text)
     print(text)
 
 

@@ -16,7 +16,9 @@ a wall-clock budget is honoured within one check interval of training; torch run
 with one thread (restored afterwards).  Beyond the paper, the best formula of each batch
 is expanded into a sum of terms and the sub-sum the data needs is found by least squares
 (``sparse_refit``): networks compute ``(a*x + b)**2``-style forms that are exact only
-once expanded and thinned.
+once expanded and thinned.  Where ``y`` keeps one sign, networks are also trained in log
+space (``log_space``, :mod:`srkit.search.dsn.logspace`), where products of powers are sums;
+the space whose networks score better gets most of the batches (:func:`_pick_space`).
 """
 
 from __future__ import annotations
@@ -301,8 +303,6 @@ class DSNSearcher:
         if not math.isfinite(norm):
             return 0.0
         return 1.0 / (1.0 + math.sqrt(max(norm, 0.0))) - self.config.complexity_weight * expr.complexity
-
-
 
 
 def _clean(expr: Expr) -> Expr:

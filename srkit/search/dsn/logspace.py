@@ -91,7 +91,6 @@ class LogSpace:
 
         from srkit.export.sympy import from_sympy
 
-        n = self.raw.n_variables
         # a variable that keeps one sign in the data is declared so: sympy may then write
         # exp(b*log(a)) as a**b (powdenest), which it must not do for an a of either sign
         signs = dict(zip(self.columns, self.signs))
@@ -116,7 +115,7 @@ class LogSpace:
             return None
         if max_size is not None and result.size > max_size:
             return None
-        return result if result.opset.n_variables == n else None
+        return result
 
 
 def _one_sign(values: np.ndarray) -> bool:

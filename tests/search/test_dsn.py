@@ -78,28 +78,40 @@ def test_hand_set_network_extracts_to_the_exact_expression_it_computes():
     np.testing.assert_allclose(interpret(expr, problem.dataset.columns, len(X)), values, rtol=1e-12)
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
-def test_random_networks_extract_to_what_they_compute(seed):
-    """Any trained-looking network (dense random weights, every unit kind) reads out exactly."""
+@pytest.mark.parametrize("seed,skip", [(1, False), (2, False), (3, False), (4, True), (5, True), (6, True)])
+def test_random_networks_extract_to_what_they_compute(seed, skip):
+    """Any trained-looking network (dense random weights, every unit kind, mixed widths and
+    depths in one padded batch, with and without skip connections) reads out exactly."""
     import torch
 
     problem = _problem(lambda X: X[:, 0], n_vars=3, ops=("add", "mul", "div", "sin", "exp", "square", "sqrt"))
     opset = problem.opset
     units, _ = _units(opset)
     rng = np.random.default_rng(seed)
-    archs = [Architecture(tuple(tuple(int(u) for u in rng.integers(0, len(units), 3)) for _ in range(2)))
-             for _ in range(4)]
-    net = _network(opset, archs, seed)
+    archs = []
+    for _ in range(5):
+        width, depth = int(rng.integers(1, 4)), int(rng.integers(1, 4))
+        archs.append(Architecture(tuple(tuple(int(u) for u in rng.integers(0, len(units), width))
+                                        for _ in range(depth))))
+    net = NetworkBatch(archs, units, opset.n_variables, add_bias=True, init_std=0.5, rng=rng, device="cpu",
+                       dtype=torch.float64, skip=skip)
+    with torch.no_grad():  # every live weight non-zero, the skip rows (which start at 0) included
+        net.theta.add_(torch.tensor(rng.normal(0.0, 0.3, net.theta.shape)) * net.mask)
     X = problem.dataset.X
     x_scale = np.array([2.0, 0.5, 3.0])  # the network sees X / x_scale; the formula takes X
     with torch.no_grad():
         values = net.forward(torch.tensor(X / x_scale)).numpy()
+    n_compared = 0
     for j, arch in enumerate(archs):
         expr = extract(net.weights_of(j), arch, units, opset, x_scale=x_scale, y_scale=2.0, y_offset=-1.0)
         values[j] = values[j] * 2.0 - 1.0
         got = interpret(expr, problem.dataset.columns, len(X))
         finite = np.isfinite(got)  # off-domain points: the network guards them, the formula is nan
+        n_compared += int(finite.sum())
         np.testing.assert_allclose(got[finite], values[j][finite], rtol=1e-9, atol=1e-12)
+        if skip:  # the output reads the inputs: all three variables are in the formula
+            assert set(expr.variables_used) == {0, 1, 2}
+    assert n_compared >= len(archs) * len(X) // 4  # most points were compared, not skipped
 
 
 def test_scale_factors_move_out_of_units():
@@ -289,3 +301,19 @@ def test_log_space_recovers_a_product_of_four_variables():
     truth = sympy.sympify("q1*q2/(4*eps*r**2)", locals={n: sympy.Symbol(n, real=True) for n in data.feature_names})
     assert result.best.loss <= problem.evaluator.loss_floor
     assert sympy.simplify(found - truth) == 0, found
+
+
+def test_refiner_fits_on_a_row_subset_without_restarts_and_charges_the_problem_evaluator():
+    from srkit.core.parse import parse
+    from srkit.search.dsn.searcher import _Refiner
+
+    problem = _problem(lambda X: 2.5 * np.sin(X[:, 0]) + X[:, 1] ** 2, n=400)
+    ev = problem.evaluator
+    refiner = _Refiner(ev, np.arange(0, 400, 4), restarts=0)
+    assert refiner.sub.fitter.n_restarts == 0 and refiner.sub.dataset.n_samples == 100
+    assert _Refiner(ev, None).sub.fitter.n_restarts == ev.fitter.n_restarts  # None: as configured
+    before = ev.n_evals
+    # started from what a trained network gives: the exact law in one Levenberg-Marquardt run
+    fitted, loss = refiner.fit(parse("2.4 * sin(x0) + 1.1 * square(x1) + 0.05", problem.opset))
+    assert loss <= ev.loss_floor and np.allclose(sorted(fitted.coefs), [0.0, 1.0, 2.5])
+    assert ev.n_evals - before == refiner.sub.n_evals + 1  # the fit's evaluations and the full-data score

@@ -25,6 +25,11 @@ class DSNConfig:
         ``add``, ``sub`` and ``neg`` (those are linear, which the units' inputs already
         are), plus the identity unit.
     identity_unit : offer the identity unit (a linear combination passed through).
+    skip_connections : every layer after the first, and the output, also read the
+        network's inputs, so a law like ``m * (u**2 + v**2)`` needs no unit just to
+        carry ``m`` forward (not in the published method).  Off by default: at 60 s
+        it halved the controller updates (formulas grow) and did not raise the fits
+        (benchmarks/RESULTS.md section 7).
     add_bias : give every linear combination (unit inputs and the output) a bias; without
         it additive constants can only come from units such as ``cos(0)``.
 
@@ -75,6 +80,10 @@ class DSNConfig:
         large formula on 10,000 rows takes about a second).
     max_refine_points : coefficients are refined on at most this many rows (a fixed
         random subset); the formulas are scored on all rows.
+    refine_restarts : Levenberg-Marquardt restarts from perturbed start values when a
+        formula is refined (None: the problem fitter's own setting).  The trained
+        network's weights are already a good start, and restarts tripled the cost of
+        refinement, which takes most of a batch's time.
     refine : fit the extracted formula's coefficients with the problem's coefficient
         fitter (Levenberg-Marquardt with snapping to simple rationals).  False keeps the
         network's values (ablation "without coefficient refinement").
@@ -114,6 +123,7 @@ class DSNConfig:
     widths: tuple[int, ...] = (1, 2, 3)
     unit_operators: tuple[str, ...] | None = None
     identity_unit: bool = True
+    skip_connections: bool = False
     add_bias: bool = True
     # controller
     batch_size: int = 10
@@ -148,6 +158,7 @@ class DSNConfig:
     refine: bool = True
     refine_top: int = 4
     max_refine_points: int = 1000
+    refine_restarts: int | None = 0
     max_dropped_terms: int = 4
     sparse_refit: bool = True
     max_expanded_terms: int = 40

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, is_dataclass, replace
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
@@ -155,7 +155,7 @@ class DSNSearcher:
         refine_rows = None
         if data.n_samples > cfg.max_refine_points:
             refine_rows = np.sort(rng.choice(data.n_samples, cfg.max_refine_points, replace=False))
-        refiner = _Refiner(evaluator, refine_rows)
+        refiner = _Refiner(evaluator, refine_rows, cfg.refine_restarts)
 
         sparse = TermRegression(evaluator, problem.opset, max_size=problem.max_size, max_rows=cfg.max_refine_points)
         sparse_done: set[str] = set()
@@ -169,7 +169,7 @@ class DSNSearcher:
             episode = controller.sample(cfg.batch_size, rng)
             net = NetworkBatch(
                 episode.archs, units, space.X.shape[1], add_bias=cfg.add_bias, init_std=cfg.init_std,
-                rng=rng, device=device, dtype=dtype,
+                rng=rng, device=device, dtype=dtype, skip=cfg.skip_connections,
             )
             report = train_batch(net, space.X, space.y, cfg, rng, deadline)
             rewards = np.zeros(len(episode.archs))
@@ -394,24 +394,25 @@ class _Refiner:
     On 10,000 rows one Levenberg-Marquardt fit of a network-sized formula takes seconds;
     on 1,000 rows of the same data it finds the same coefficients (exactly, for an exact
     formula) ten times faster.  The fitting runs in an Evaluator over a fixed random
-    subset of the rows, with the problem's loss and coefficient fitter; every
-    evaluation it makes is counted in the problem's Evaluator as well (as a full one,
-    so the evaluation budget is never under-charged), and the loss a formula is
+    subset of the rows (all rows when there are few), with the problem's loss and
+    coefficient fitter, the fitter's restarts set to ``restarts`` (None: as they are);
+    every evaluation it makes is counted in the problem's Evaluator as well (as a full
+    one, so the evaluation budget is never under-charged), and the loss a formula is
     offered with is the problem Evaluator's, on all rows.
     """
 
-    def __init__(self, evaluator: Any, rows: np.ndarray | None) -> None:
+    def __init__(self, evaluator: Any, rows: np.ndarray | None, restarts: int | None = None) -> None:
         from srkit.fitness.evaluator import Evaluator
 
         self.full = evaluator
         self.loss_floor = evaluator.loss_floor
-        self.sub = None if rows is None else Evaluator(
-            evaluator.dataset.subset(rows), evaluator.loss_fn, fitter=evaluator.fitter
-        )
+        fitter = evaluator.fitter
+        if restarts is not None and is_dataclass(fitter) and hasattr(fitter, "n_restarts"):
+            fitter = replace(fitter, n_restarts=restarts)
+        dataset = evaluator.dataset if rows is None else evaluator.dataset.subset(rows)
+        self.sub = Evaluator(dataset, evaluator.loss_fn, fitter=fitter)
 
     def fit(self, expr: Expr) -> tuple[Expr, float]:
-        if self.sub is None:
-            return self.full.fit(expr)  # type: ignore[no-any-return]
         before = self.sub.n_evals
         fitted, _ = self.sub.fit(expr)
         self.full.n_evals += self.sub.n_evals - before
@@ -421,10 +422,8 @@ class _Refiner:
         return self.full.loss(expr)  # type: ignore[no-any-return]
 
     def scaled_loss(self, expr: Expr) -> float:
-        if self.sub is None:
-            return self.full.scaled_loss(expr)  # type: ignore[no-any-return]
         self.full.n_evals += 1
-        return self.sub.scaled_loss(expr)
+        return self.sub.scaled_loss(expr)  # type: ignore[no-any-return]
 
 
 def expanded_terms(expr: Expr, max_terms: int = 40) -> list[Expr]:

@@ -68,9 +68,10 @@ def extract(
 
     Weights below ``threshold`` (hidden layers, biases) or ``output_threshold`` (output
     layer) count as zero.  With ``weights["skip"]`` the rows of ``W[l]`` (l > 0) and
-    ``w_out`` after the previous layer's units read the network's inputs.  The network was trained on ``X / x_scale`` (per column) and
-    ``(y - y_offset) / y_scale``; the formula is for the raw ``X`` and ``y``.  With ``normalize`` scale factors are moved out of units
-    that allow it (:func:`normalize_scales`).
+    ``w_out`` after the previous layer's units read the network's inputs.  The network
+    was trained on ``X / x_scale`` (per column) and ``(y - y_offset) / y_scale``; the
+    formula is for the raw ``X`` and ``y``.  With ``normalize`` scale factors are moved
+    out of units that allow it (:func:`normalize_scales`).
 
     Examples
     --------

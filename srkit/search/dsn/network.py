@@ -153,7 +153,8 @@ class NetworkBatch:
     ``W_l`` of shape ``(B, in_l, 2K)``; unit ``k`` reads columns ``2k`` (and ``2k+1`` if
     binary).  With ``skip`` every layer after the first, and the output, also read
     the network's inputs (rows ``K..K+d`` of their weights): ``m * (u**2 + v**2)``
-    then needs two square units and a product, not a third unit to carry ``m``.  All weights live in one ``(B, P)`` parameter ``theta`` with a mask of the
+    then needs two square units and a product, not a third unit to carry ``m``.
+    All weights live in one ``(B, P)`` parameter ``theta`` with a mask of the
     same shape that zeroes the padding (units beyond a network's width, layers beyond
     its depth, the unused second column of unary units) and, after pruning, small
     weights: the penalty, clipping and optimizer then cost a few operations per step.

@@ -4,7 +4,8 @@ Each iteration the controller samples a batch of architectures; the networks are
 trained together in torch (two stages, smoothed L0.5 penalty, pruning); each trained
 network is read out as an :class:`~srkit.core.expr.Expr` at one or more prune
 thresholds; the formulas are refined by the problem's coefficient fitter (through
-the Evaluator, which snaps coefficients to simple rationals), cleaned of ``1*x``-style
+the Evaluator, which snaps coefficients to simple rationals; started from the trained
+weights, without the fitter's random restarts: ``refine_restarts``), cleaned of ``1*x``-style
 arithmetic, scored by the Evaluator and offered to the Pareto front.  The reward of
 a network, ``1 / (1 + NRMSE) - complexity_weight * complexity`` of its best formula,
 drives a risk-seeking policy-gradient step of the controller.

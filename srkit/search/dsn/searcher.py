@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, is_dataclass, replace
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
@@ -403,12 +403,13 @@ class _Refiner:
     """
 
     def __init__(self, evaluator: Any, rows: np.ndarray | None, restarts: int | None = None) -> None:
+        from srkit.fitness.coefficients import CoefficientFitter
         from srkit.fitness.evaluator import Evaluator
 
         self.full = evaluator
         self.loss_floor = evaluator.loss_floor
         fitter = evaluator.fitter
-        if restarts is not None and is_dataclass(fitter) and hasattr(fitter, "n_restarts"):
+        if restarts is not None and isinstance(fitter, CoefficientFitter):
             fitter = replace(fitter, n_restarts=restarts)
         dataset = evaluator.dataset if rows is None else evaluator.dataset.subset(rows)
         self.sub = Evaluator(dataset, evaluator.loss_fn, fitter=fitter)

@@ -4,9 +4,9 @@ Each iteration the controller samples a batch of architectures; the networks are
 trained together in torch (two stages, smoothed L0.5 penalty, pruning); each trained
 network is read out as an :class:`~srkit.core.expr.Expr` at one or more prune
 thresholds; the formulas are refined by the problem's coefficient fitter (through
-the Evaluator, which snaps coefficients to simple rationals; started from the trained
-weights, without the fitter's random restarts: ``refine_restarts``), cleaned of ``1*x``-style
-arithmetic, scored by the Evaluator and offered to the Pareto front.  The reward of
+the Evaluator, which snaps coefficients to simple rationals; started from the
+trained weights, without the fitter's random restarts: ``refine_restarts``), cleaned
+of ``1*x``-style arithmetic, scored by the Evaluator and offered to the Pareto front.  The reward of
 a network, ``1 / (1 + NRMSE) - complexity_weight * complexity`` of its best formula,
 drives a risk-seeking policy-gradient step of the controller.
 
@@ -411,14 +411,16 @@ class _Refiner:
         fitter = evaluator.fitter
         if restarts is not None and isinstance(fitter, CoefficientFitter):
             fitter = replace(fitter, n_restarts=restarts)
+        self.all_rows = rows is None
         dataset = evaluator.dataset if rows is None else evaluator.dataset.subset(rows)
         self.sub = Evaluator(dataset, evaluator.loss_fn, fitter=fitter)
 
     def fit(self, expr: Expr) -> tuple[Expr, float]:
         before = self.sub.n_evals
-        fitted, _ = self.sub.fit(expr)
+        fitted, loss = self.sub.fit(expr)
         self.full.n_evals += self.sub.n_evals - before
-        return fitted, self.full.loss(fitted)
+        # on all rows the fit's own loss is the problem's; else score it on all rows
+        return fitted, loss if self.all_rows else self.full.loss(fitted)
 
     def loss(self, expr: Expr) -> float:
         return self.full.loss(expr)  # type: ignore[no-any-return]

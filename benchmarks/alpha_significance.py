@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -43,9 +44,12 @@ def daily_test_rank_ic(pool: dict, panel, split, horizon: int) -> np.ndarray:
 
 
 def main() -> None:
-    if len(sys.argv) < 2:
+    if len(sys.argv) < 2 or sys.argv[1] in ("-h", "--help"):
         sys.exit(__doc__)
     paths = [Path(a) for a in sys.argv[1:]]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        sys.exit(f"no such result file: {', '.join(missing)} (bench_alpha.py --out writes them)")
     results = [json.loads(p.read_text()) for p in paths]
     if len({(r["data"], r["horizon"]) for r in results}) != 1:
         sys.exit("the files must share their data set and horizon")
@@ -66,7 +70,10 @@ def main() -> None:
         rnds.append(rnd)
         lines.append(_row(str(run["seed"]), gp, rnd, h))
     if len(gps) > 1:
-        lines.append(_row(f"mean of {len(gps)} seeds", np.nanmean(gps, axis=0), np.nanmean(rnds, axis=0), h))
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # dates where no seed has an IC stay nan
+        gp_mean, rnd_mean = np.nanmean(gps, axis=0), np.nanmean(rnds, axis=0)
+    lines.append(_row(f"mean of {len(gps)} seeds", gp_mean, rnd_mean, h))
     text = "\n".join(lines) + "\n"
     (paths[0].parent / f"{paths[0].stem}_significance.md").write_text(text)
     print(text)

@@ -4,13 +4,19 @@ Results come back in input order and each item is computed by a pure function
 of (state, item), so ``n_jobs`` never changes a result.  Backends: ``"loky"``
 (processes, the default), ``"threading"``, ``"dask"`` (needs a running
 ``distributed.Client``; joblib then ships the chunks to the cluster).
+
+:func:`one_blas_thread` is the other half of srkit's threading policy: the linear
+algebra of a search (a Levenberg-Marquardt SVD of a 1,000 x 15 Jacobian, term
+least squares) is on matrices far too small to share between cores, so searches
+run it on one thread and parallelise over candidates instead.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
-__all__ = ["parallel_map", "BACKENDS"]
+__all__ = ["parallel_map", "one_blas_thread", "BACKENDS"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -50,3 +56,30 @@ def parallel_map(
     with joblib.parallel_config(backend=backend, n_jobs=n_jobs):
         parts = joblib.Parallel()(joblib.delayed(fn)(state, chunk) for chunk in chunks)
     return [r for part in parts for r in part]
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """BLAS and LAPACK on one thread inside the block; the previous setting afterwards.
+
+    OpenBLAS spreads even tiny problems over every core.  On a 2-core machine an SVD
+    of a 1,000 x 15 Jacobian took 8 ms on two threads and 0.2 ms on one, which made
+    a Levenberg-Marquardt fit 3-4 times slower (benchmarks/RESULTS.md section 9).
+    Every search runs inside this block (:func:`srkit.search.base.run_search`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with one_blas_thread():
+    ...     _ = np.linalg.svd(np.ones((100, 5)))
+    """
+    global _CONTROLLER
+    if _CONTROLLER is None:  # finding the loaded BLAS libraries takes ~1 ms: once per process
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER = ThreadpoolController()
+    with _CONTROLLER.limit(limits=1, user_api="blas"):
+        yield
+
+
+_CONTROLLER: Any = None

@@ -23,6 +23,7 @@ from srkit.core.expr import Expr
 from srkit.core.operators import OperatorSet
 from srkit.core.pareto import ParetoEntry, ParetoFront, Selection
 from srkit.fitness.evaluator import Evaluator
+from srkit.fitness.parallel import one_blas_thread
 
 __all__ = [
     "Budget",
@@ -201,13 +202,14 @@ def run_search(
     Searchers call this from ``search``; ``loop`` mutates ``state`` (offering
     candidates to ``state.front``) and returns when ``state.end_iteration()``
     says stop.  A KeyboardInterrupt inside ``loop`` ends the search and keeps
-    the front found so far.
+    the front found so far.  BLAS runs on one thread meanwhile (:func:`one_blas_thread`).
     """
     state = SearchState(problem=problem, budget=budget, front=problem.new_front(), callbacks=callbacks)
     for cb in callbacks:
         cb.on_search_begin(state)
     try:
-        loop(state)
+        with one_blas_thread():
+            loop(state)
     except KeyboardInterrupt:
         state.stopped_by = "interrupt"
     except Exception as exc:  # noqa: BLE001 - a failing search keeps what it found

@@ -48,3 +48,28 @@ def test_a_search_failing_before_it_found_anything_raises():
     searcher = _Failing(offer_first=False)
     with pytest.raises(ZeroDivisionError):
         run_search(searcher, _problem(), Budget(evals=100), (), searcher.loop)
+
+
+def _blas_threads() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+def test_a_search_runs_blas_on_one_thread_and_restores_the_setting_after():
+    from threadpoolctl import threadpool_limits
+
+    seen: list[list[int]] = []
+
+    class _Probe(_Failing):
+        def loop(self, state):
+            seen.append(_blas_threads())
+            expr = parse("x0 * 2.0", ["x0"]).with_opset(state.problem.opset)
+            state.offer(expr, state.problem.evaluator.loss(expr))
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = _blas_threads()
+        searcher = _Probe(offer_first=True)
+        run_search(searcher, _problem(), Budget(evals=100), (), searcher.loop)
+        assert _blas_threads() == before
+    assert before and seen == [[1] * len(before)]

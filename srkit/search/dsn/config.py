@@ -78,6 +78,10 @@ class DSNConfig:
     refine_top : per batch, the formulas of this many networks (the best trained) are
         refined; the others are scored with the network's own coefficients (refining a
         large formula on 10,000 rows takes about a second).
+    quick_refine : the networks outside ``refine_top`` get their formula at the first
+        prune threshold fitted once (no term dropping), instead of being scored with the
+        network's own coefficients: a network of the right structure that trained
+        badly then still earns the reward of its refined formula.
     max_refine_points : coefficients are refined on at most this many rows (a fixed
         random subset); the formulas are scored on all rows.
     refine_restarts : Levenberg-Marquardt restarts from perturbed start values when a
@@ -157,6 +161,7 @@ class DSNConfig:
     extra_thresholds: tuple[float, ...] = (0.15,)
     refine: bool = True
     refine_top: int = 4
+    quick_refine: bool = False
     max_refine_points: int = 1000
     refine_restarts: int | None = 0
     max_dropped_terms: int = 4

@@ -181,18 +181,21 @@ class DSNSearcher:
             for rank, j in enumerate(order):
                 weights = net.weights_of(j)
                 # the best-trained networks get their coefficients fitted; the others
-                # (and all once time is up) are scored as extracted: one evaluation each
+                # (and all once time is up) are scored as extracted, one evaluation each,
+                # or with ``quick_refine`` fitted once at the first threshold
                 refine = cfg.refine and rank < cfg.refine_top and time.perf_counter() < deadline
-                for t in thresholds:
+                quick = cfg.refine and cfg.quick_refine and not refine
+                for k, t in enumerate(thresholds):
                     expr = space.extract(weights, episode.archs[j], units, t, cfg.output_threshold, 2 * problem.max_size)
                     if expr is None:
                         continue
                     refine = refine and time.perf_counter() < deadline
-                    fitted, loss = self._score(refiner, expr, refine)
+                    fit_this = (refine or (quick and k == 0)) and time.perf_counter() < deadline
+                    fitted, loss = self._score(refiner, expr, fit_this)
                     for e, e_loss in [(fitted, loss), *self._drop_terms(refiner, fitted, refine, deadline)]:
                         self._offer(state, e, e_loss)
                         rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
-                    if refine and math.isfinite(loss) and (batch_best is None or loss < batch_best[0]):
+                    if fit_this and math.isfinite(loss) and (batch_best is None or loss < batch_best[0]):
                         batch_best = (loss, j, fitted)
                 if time.perf_counter() > deadline + _GRACE:
                     break

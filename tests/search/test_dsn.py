@@ -317,3 +317,23 @@ def test_refiner_fits_on_a_row_subset_without_restarts_and_charges_the_problem_e
     fitted, loss = refiner.fit(parse("2.4 * sin(x0) + 1.1 * square(x1) + 0.05", problem.opset))
     assert loss <= ev.loss_floor and np.allclose(sorted(fitted.coefs), [0.0, 1.0, 2.5])
     assert ev.n_evals - before == refiner.sub.n_evals + 1  # the fit's evaluations and the full-data score
+
+
+def test_quick_refine_fits_the_networks_outside_refine_top():
+    from dataclasses import replace
+
+    problem = lambda: _problem(lambda X: 2.5 * np.sin(X[:, 0]) + 1.0)  # noqa: E731
+    cfg = replace(_SMALL, refine_top=0, sparse_refit=False, max_dropped_terms=0, log_space=False)
+    runs = {}
+    for quick in (False, True):
+        p = problem()
+        runs[quick] = (DSNSearcher(replace(cfg, quick_refine=quick)).search(
+            p, budget=Budget(iterations=1), rng=np.random.default_rng(0)), p.evaluator.loss_floor)
+    # scored as trained, the networks' coefficients are close but not exact ...
+    assert runs[False][0].best.loss > runs[False][1]
+    # ... fitted once each, the formula is exact
+    result, floor = runs[True]
+    assert result.best.loss <= floor
+    x0 = sympy.Symbol("x0", real=True)
+    found = result.best.expr.to_sympy(rational=True)
+    assert sympy.simplify(found - (sympy.Rational(5, 2) * sympy.sin(x0) + 1)) == 0

@@ -40,9 +40,10 @@ class DSNConfig:
         section 7, screen 2).
     hidden_size : LSTM hidden units.
     embedding_size : size of the embedding of each sampled choice fed to the next step.
-    controller_lr : Adam learning rate of the controller.  0.03: a CPU budget of minutes
-        affords 10-40 updates, and at the published 3e-4 to 3e-3 the sampling stays
-        close to uniform over that many (the ablation in RESULTS section 7).
+    controller_lr : Adam learning rate of the controller.  0.03 (the published code: 6e-4
+        over 500 updates): a CPU budget of minutes affords 10-40 updates, and at 3e-3
+        the sampling stayed close to uniform over that many (benchmarks/RESULTS.md
+        section 7, the ablation and screen 2).
     risk_fraction : risk-seeking policy gradient: only the best ``risk_fraction`` of a
         batch (by reward) contribute, weighted by how far they exceed the quantile.
     entropy_weight : weight of the entropy bonus.

@@ -75,7 +75,7 @@ def one_blas_thread() -> Iterator[None]:
     """
     global _CONTROLLER
     if _CONTROLLER is None:  # finding the loaded BLAS libraries takes ~1 ms: once per process
-        from threadpoolctl import ThreadpoolController
+        from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
         _CONTROLLER = ThreadpoolController()
     with _CONTROLLER.limit(limits=1, user_api="blas"):

@@ -62,10 +62,11 @@ def parallel_map(
 def one_blas_thread() -> Iterator[None]:
     """BLAS and LAPACK on one thread inside the block; the previous setting afterwards.
 
-    OpenBLAS spreads even tiny problems over every core.  On a 2-core machine an SVD
-    of a 1,000 x 15 Jacobian took 8 ms on two threads and 0.2 ms on one, which made
-    a Levenberg-Marquardt fit 3-4 times slower (benchmarks/RESULTS.md section 9).
-    Every search runs inside this block (:func:`srkit.search.base.run_search`).
+    OpenBLAS spreads even tiny problems over every core.  On a 2-core machine with
+    another busy process, a Levenberg-Marquardt fit with a 1,000 x 15 Jacobian took
+    270 ms with two BLAS threads and 100 ms with one; idle, both took 58 ms
+    (benchmarks/RESULTS.md section 9).  Every search runs inside this block
+    (:func:`srkit.search.base.run_search`).
 
     Examples
     --------

@@ -87,7 +87,8 @@ class DSNConfig:
     quick_refine : the networks outside ``refine_top`` get their formula at the first
         prune threshold fitted once (no term dropping), instead of being scored with the
         network's own coefficients: a network of the right structure that trained
-        badly then still earns the reward of its refined formula.
+        badly then still earns the reward of its refined formula.  Off: at 60 s it
+        changed one of 12 hard problems (benchmarks/RESULTS.md section 7, screen 2).
     max_refine_points : coefficients are refined on at most this many rows (a fixed
         random subset); the formulas are scored on all rows.
     refine_restarts : Levenberg-Marquardt restarts from perturbed start values when a

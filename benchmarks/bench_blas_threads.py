@@ -4,9 +4,9 @@ Levenberg-Marquardt takes an SVD of its Jacobian at every step: a matrix of
 (rows x coefficients), 1,000 x 15 for a formula read off a dsn network.  OpenBLAS
 spreads such small problems over every core, which costs more than it saves.
 This times ``Evaluator.fit`` of a few typical formulas both ways in one process,
-interleaved, and prints medians: on an otherwise idle machine, and (``--busy``) while
-another process keeps one core busy, as a second fit, a notebook or a parallel worker
-would.  Run it with nothing else on the machine, and without ``OPENBLAS_NUM_THREADS``
+interleaved, and prints medians twice: on an otherwise idle machine, then while a
+spinning child process keeps one core busy, as a second fit, a notebook or a parallel
+worker would.  Run it with nothing else on the machine, and without ``OPENBLAS_NUM_THREADS``
 set (that would make both columns single-threaded).
 
     python benchmarks/bench_blas_threads.py --repeats 15 --out benchmarks/results/blas_threads.json

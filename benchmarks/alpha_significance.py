@@ -32,12 +32,12 @@ from bench_alpha import DATA  # noqa: E402
 from srkit.alpha import load_panel  # noqa: E402
 from srkit.alpha.formula import factor_values  # noqa: E402
 from srkit.alpha.metrics import forward_returns, hac_t, period_labels  # noqa: E402
-from srkit.alpha.pool import combine  # noqa: E402
+from srkit.alpha.pool import FactorPool, combine  # noqa: E402
 from srkit.fitness.losses import daily_rank_ic  # noqa: E402
 
 
 def daily_test_rank_ic(pool: dict, panel, split, horizon: int) -> np.ndarray:
-    values = combine([factor_values(f, panel) for f in pool["formulas"]], pool["weights"])
+    values = combine([factor_values(f, panel) for f in pool["formulas"]], pool["weights"], FactorPool.scale_of(pool))
     mask = panel.date_mask(split.test_start, split.test_end)
     labels = period_labels(forward_returns(panel, horizon), mask, horizon)
     return daily_rank_ic(labels, values)

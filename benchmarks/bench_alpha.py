@@ -64,7 +64,8 @@ def train_signed_composite(formulas, panel, split, horizon):
     labels = period_labels(forward_returns(panel, horizon), train, horizon)
     values = [factor_values(f, panel) for f in formulas]
     ics = [factor_metrics(v, labels, train)["ic"] for v in values]
-    return combine(values, [np.sign(ic) if np.isfinite(ic) else 0.0 for ic in ics])
+    # z-scored raw values, as in the reference figure for this composite (0.007)
+    return combine(values, [np.sign(ic) if np.isfinite(ic) else 0.0 for ic in ics], scale="z")
 
 
 def mine_seed(args: argparse.Namespace, seed: int) -> dict:
@@ -79,7 +80,8 @@ def mine_seed(args: argparse.Namespace, seed: int) -> dict:
         f"train IC {info['pool_train_ic']:.4f}, offered {info['offered']}, failed valid {info['failed_valid']}, "
         f"{info['elapsed']:.0f} s", flush=True)
     common = dict(horizon=h, rounds=args.rounds, search_assets=args.search_assets or None,
-                  windows=tuple(int(w) for w in args.windows.split(",")), ic_blocks=args.ic_blocks)
+                  windows=tuple(int(w) for w in args.windows.split(",")), ic_blocks=args.ic_blocks,
+                  candidates_per_round=args.candidates_per_round, pool_scale=args.pool_scale)
     gp_cfg = MiningConfig(**common, time_per_round=args.round_seconds)
     gp = mine(panel, split, searcher="gp", config=gp_cfg, random_state=seed, progress=log("gp"))
     per_round = max(1, math.ceil(gp.n_evals / args.rounds))
@@ -87,7 +89,7 @@ def mine_seed(args: argparse.Namespace, seed: int) -> dict:
     rnd = mine(panel, split, searcher=RandomSearcher(), config=rnd_cfg, random_state=seed, progress=log("random"))
     rows = []
     for name, res in (("mined pool (gp)", gp), ("random formulas pool", rnd)):
-        values = combine([factor_values(f, panel) for f in res.pool.formulas], res.pool.weights)
+        values = res.pool.combined([factor_values(f, panel) for f in res.pool.formulas])
         row = test_row(f"{name}, {len(res.pool)} factors, seed {seed}", values, panel, split, h)
         row.update(kind=name, seed=seed, n_evals=res.n_evals, wall_time_s=round(res.wall_time, 1))
         rows.append(row)
@@ -107,6 +109,10 @@ def main() -> None:
     ap.add_argument("--windows", default="5,10,20,40", help="time-series windows of the search")
     ap.add_argument("--ic-blocks", type=int, default=1,
                     help="fitness = worst rank IC over this many consecutive train blocks (1: the mean)")
+    ap.add_argument("--candidates-per-round", type=int, default=MiningConfig.candidates_per_round,
+                    help="best formulas of each round offered to the pool")
+    ap.add_argument("--pool-scale", choices=("rank", "z"), default=MiningConfig.pool_scale,
+                    help="per-date scores the pool combines: z-scored ranks or z-scored raw values")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     path, split = DATA[args.data]

@@ -130,7 +130,6 @@ def run(args: argparse.Namespace) -> int:
 def _mine(args: argparse.Namespace, panel: Any) -> int:
     from srkit.alpha import Split
     from srkit.alpha.mine import MiningConfig, mine
-    from srkit.alpha.pool import combine
     from srkit.cli import _llm_settings
 
     periods = [_period(getattr(args, n), n) for n in ("train", "valid", "test")]
@@ -156,7 +155,7 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
         from srkit.alpha.formula import factor_values
         from srkit.alpha.metrics import factor_metrics, forward_returns, period_labels
 
-        combined = combine([factor_values(f, panel) for f in result.pool.formulas], result.pool.weights)
+        combined = result.pool.combined([factor_values(f, panel) for f in result.pool.formulas])
         mask = panel.date_mask(split.test_start, split.test_end)
         out.update(factor_metrics(combined, period_labels(forward_returns(panel, args.horizon), mask, args.horizon), mask,
                                     args.horizon))

@@ -1,7 +1,10 @@
 """A factor pool: a linear combination of factors fitted on train (after AlphaGen).
 
-Every factor and the target are z-scored per date (nan -> 0, which is the
-cross-sectional mean).  The pool keeps each member's IC with the target and the
+Every factor and the target are turned into per-date scores (nan -> 0, which is
+the cross-sectional mean): by default the z-score of their cross-sectional ranks
+(``scale="rank"``), so that one outlier stock cannot dominate a date's
+correlation and the pool works in the same rank space as the rank-IC fitness
+that found its members; ``scale="z"`` z-scores the raw values (AlphaGen's choice).  The pool keeps each member's IC with the target and the
 mutual-IC matrix (mean daily correlation between members), both on the train
 dates, and fits the weights by least squares on them:
 
@@ -19,16 +22,16 @@ import warnings
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from srkit.alpha.formula import factor_values, parse_factor
 from srkit.alpha.panel import Panel
-from srkit.fitness.losses import daily_ic
+from srkit.fitness.losses import cs_rank, daily_ic
 
-__all__ = ["FactorPool", "zscore_by_date", "combine"]
+__all__ = ["FactorPool", "zscore_by_date", "scores_by_date", "combine", "SCALES"]
 
 Array = NDArray[np.float64]
 
@@ -42,15 +45,35 @@ def zscore_by_date(values: Array) -> Array:
     return np.where(np.isfinite(z), z, 0.0)
 
 
-def combine(values: Sequence[Array], weights: Sequence[float] | Array) -> Array:
-    """The weighted sum of per-date z-scores: a pool's combined factor.
+#: Per-date scalings a pool can combine its members in.
+SCALES = ("rank", "z")
+
+
+def scores_by_date(values: Array, scale: str = "rank") -> Array:
+    """Per-date scores of a factor: z-scored cross-sectional ranks (``"rank"``) or
+    z-scored raw values (``"z"``); non-finite values become 0.
+
+    >>> scores_by_date(np.array([[1.0, 2.0, 1000.0]]), "rank").round(4).tolist()
+    [[-1.2247, 0.0, 1.2247]]
+    >>> scores_by_date(np.array([[1.0, 2.0, 1000.0]]), "z").round(4).tolist()
+    [[-0.7082, -0.706, 1.4142]]
+    """
+    if scale == "rank":
+        return zscore_by_date(cs_rank(values))
+    if scale == "z":
+        return zscore_by_date(values)
+    raise ValueError(f"unknown pool scale {scale!r}; use one of {SCALES}")
+
+
+def combine(values: Sequence[Array], weights: Sequence[float] | Array, scale: str = "rank") -> Array:
+    """The weighted sum of the members' per-date scores (:func:`scores_by_date`): a pool's combined factor.
 
     >>> combine([np.array([[1.0, 2.0, 3.0]])], [2.0]).round(4).tolist()
     [[-2.4495, 0.0, 2.4495]]
     """
     if not len(values):
         raise ValueError("cannot combine an empty list of factors")
-    return sum(float(w) * zscore_by_date(v) for w, v in zip(weights, values))  # type: ignore[return-value]
+    return sum(float(w) * scores_by_date(v, scale) for w, v in zip(weights, values))  # type: ignore[return-value]
 
 
 def _mean_ic(a: Array, b: Array) -> float:
@@ -69,6 +92,9 @@ class FactorPool:
     min_abs_ic : admission threshold on |train IC|.
     max_corr : admission threshold on the largest |mutual IC| with a member.
     ridge : added to the mutual-IC diagonal when solving for the weights.
+    scale : ``"rank"`` (default) or ``"z"``: how members and target are scored per
+        date before ICs, mutual ICs and the combination (:func:`scores_by_date`).
+        With ``"rank"`` the pool's ICs are rank ICs, as in the mining fitness.
 
     Examples
     --------
@@ -86,6 +112,7 @@ class FactorPool:
     min_abs_ic: float = 0.005
     max_corr: float = 0.7
     ridge: float = 1e-4
+    scale: str = "rank"
     formulas: list[str] = field(default_factory=list)
     values: list[Array] = field(default_factory=list)
     ics: list[float] = field(default_factory=list)
@@ -95,20 +122,25 @@ class FactorPool:
     def __post_init__(self) -> None:
         if self.capacity < 1:
             raise ValueError("pool capacity must be >= 1")
+        if self.scale not in SCALES:
+            raise ValueError(f"unknown pool scale {self.scale!r}; use one of {SCALES}")
         self._train = np.isfinite(self.labels).any(axis=1)
-        self._target = zscore_by_date(self.labels)[self._train]
-        self._z: list[Array] = [zscore_by_date(v)[self._train] for v in self.values]
+        self._target = self._scores(self.labels)
+        self._z: list[Array] = [self._scores(v) for v in self.values]
 
     def __len__(self) -> int:
         return len(self.formulas)
 
+    def _scores(self, values: Array) -> Array:
+        return scores_by_date(values, self.scale)[self._train]
+
     def ic_of(self, values: Array) -> float:
-        """Train IC of a factor as the pool measures it (z-scored, gaps as the mean)."""
-        return _mean_ic(self._target, zscore_by_date(values)[self._train])
+        """Train IC of a factor as the pool measures it (scored per date, gaps as the mean)."""
+        return _mean_ic(self._target, self._scores(values))
 
     def correlations(self, values: Array) -> list[float]:
         """Mutual IC of a factor with each member (train dates)."""
-        z = zscore_by_date(values)[self._train]
+        z = self._scores(values)
         return [_mean_ic(z, m) for m in self._z]
 
     def add(self, formula: str, values: Array) -> bool:
@@ -128,7 +160,7 @@ class FactorPool:
         self.formulas.append(formula)
         self.values.append(values)
         self.ics.append(ic)
-        self._z.append(zscore_by_date(values)[self._train])
+        self._z.append(self._scores(values))
         self.mutual = mutual
         self._fit()
         if len(self) > self.capacity:
@@ -152,22 +184,23 @@ class FactorPool:
         self.weights = np.linalg.solve(self.mutual + self.ridge * np.eye(n), np.asarray(self.ics))
 
     def combined(self, values: list[Array] | None = None) -> Array:
-        """The pool's factor: sum of weights times the members' per-date z-scores."""
+        """The pool's factor: sum of weights times the members' per-date scores."""
         if not self.values:
             raise ValueError("the pool is empty")
-        return combine(self.values if values is None else values, self.weights)
+        return combine(self.values if values is None else values, self.weights, self.scale)
 
     @property
     def train_ic(self) -> float:
         """IC of the combined factor on the train dates."""
-        return _mean_ic(self._target, zscore_by_date(self.combined())[self._train]) if len(self) else 0.0
+        return _mean_ic(self._target, self._scores(self.combined())) if len(self) else 0.0
 
     # ------------------------------------------------------------------ persistence
     def to_dict(self) -> dict[str, Any]:
         return {
             "formulas": list(self.formulas), "weights": self.weights.tolist(), "train_ics": list(self.ics),
             "mutual_ic": self.mutual.tolist(), "capacity": self.capacity,
-            "min_abs_ic": self.min_abs_ic, "max_corr": self.max_corr, "train_ic": self.train_ic,
+            "min_abs_ic": self.min_abs_ic, "max_corr": self.max_corr, "scale": self.scale,
+            "train_ic": self.train_ic,
         }
 
     def save(self, path: str | Path) -> None:
@@ -180,10 +213,17 @@ class FactorPool:
         data = json.loads(Path(path).read_text())
         return list(data["formulas"]), np.asarray(data["weights"], dtype=np.float64)
 
+    @staticmethod
+    def scale_of(saved: Mapping[str, Any]) -> str:
+        """The scale a saved pool (``to_dict()`` output) combines in; pools saved
+        before the field existed were combined in ``"z"``."""
+        return str(saved.get("scale", "z"))
+
     @classmethod
     def combined_from_file(cls, path: str | Path, panel: Panel) -> Array:
         """The saved pool's combined factor on a (new) panel."""
         formulas, weights = cls.load_formulas(path)
         if not formulas:
             raise ValueError(f"the pool in {path} is empty; mine longer or relax min_abs_ic / max_corr")
-        return combine([factor_values(parse_factor(f, panel.fields), panel) for f in formulas], weights)
+        scale = cls.scale_of(json.loads(Path(path).read_text()))
+        return combine([factor_values(parse_factor(f, panel.fields), panel) for f in formulas], weights, scale)

@@ -83,9 +83,10 @@ class MiningConfig:
     ic_blocks : the fitness's rank IC is the worst of this many consecutive blocks of
         train dates (``RankICLoss(blocks=...)``): factors must hold in every sub-period,
         not on average (1: the plain mean over all train dates).
-    pool_scale : how the pool scores its members per date, ``"rank"`` (z-scored
-        ranks, the rank space of the fitness) or ``"z"`` (raw z-scores); see
-        :class:`~srkit.alpha.pool.FactorPool`.
+    pool_scale : how the pool scores its members per date, ``"z"`` (raw z-scores) or
+        ``"rank"`` (z-scored ranks, the rank space of the fitness); see
+        :class:`~srkit.alpha.pool.FactorPool`.  ``"rank"`` gave worse test pools on
+        S&P 500 (4 of 4 seed runs, benchmarks/RESULTS.md section 8).
     valid_check : admit a candidate only when its validation rank IC has the sign of
         its train rank IC and at least ``min_abs_ic`` magnitude (selection on
         validation; the search's feedback stays train-only).
@@ -108,7 +109,7 @@ class MiningConfig:
     windows: tuple[int, ...] = SEARCH_WINDOWS
     valid_check: bool = True
     ic_blocks: int = 1
-    pool_scale: str = "rank"
+    pool_scale: str = "z"
 
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.pool_size < 1 or self.horizon < 1 or self.ic_blocks < 1:
@@ -315,7 +316,7 @@ def period_table(
     *,
     weights: Sequence[float] | Array | None = None,
     combined_name: str = "POOL (combined)",
-    scale: str = "rank",
+    scale: str = "z",
 ) -> Any:
     """One row per formula (and one for the weighted combination when ``weights``
     are given, in the pool's ``scale``): IC, rank IC, rank IR, rank IC t-statistic

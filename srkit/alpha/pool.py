@@ -1,10 +1,11 @@
 """A factor pool: a linear combination of factors fitted on train (after AlphaGen).
 
 Every factor and the target are turned into per-date scores (nan -> 0, which is
-the cross-sectional mean): by default the z-score of their cross-sectional ranks
-(``scale="rank"``), so that one outlier stock cannot dominate a date's
-correlation and the pool works in the same rank space as the rank-IC fitness
-that found its members; ``scale="z"`` z-scores the raw values (AlphaGen's choice).  The pool keeps each member's IC with the target and the
+the cross-sectional mean): by default z-scores of the raw values (``scale="z"``,
+AlphaGen's choice); ``scale="rank"`` z-scores the cross-sectional ranks instead, so
+that no outlier stock dominates a date's correlation.  Rank space measured worse in
+mining on S&P 500 (benchmarks/RESULTS.md section 8): it admits price levels such as
+``high``, whose rank IC flips sign between years.  The pool keeps each member's IC with the target and the
 mutual-IC matrix (mean daily correlation between members), both on the train
 dates, and fits the weights by least squares on them:
 
@@ -49,7 +50,7 @@ def zscore_by_date(values: Array) -> Array:
 SCALES = ("rank", "z")
 
 
-def scores_by_date(values: Array, scale: str = "rank") -> Array:
+def scores_by_date(values: Array, scale: str = "z") -> Array:
     """Per-date scores of a factor: z-scored cross-sectional ranks (``"rank"``) or
     z-scored raw values (``"z"``); non-finite values become 0.
 
@@ -65,7 +66,7 @@ def scores_by_date(values: Array, scale: str = "rank") -> Array:
     raise ValueError(f"unknown pool scale {scale!r}; use one of {SCALES}")
 
 
-def combine(values: Sequence[Array], weights: Sequence[float] | Array, scale: str = "rank") -> Array:
+def combine(values: Sequence[Array], weights: Sequence[float] | Array, scale: str = "z") -> Array:
     """The weighted sum of the members' per-date scores (:func:`scores_by_date`): a pool's combined factor.
 
     >>> combine([np.array([[1.0, 2.0, 3.0]])], [2.0]).round(4).tolist()
@@ -92,7 +93,7 @@ class FactorPool:
     min_abs_ic : admission threshold on |train IC|.
     max_corr : admission threshold on the largest |mutual IC| with a member.
     ridge : added to the mutual-IC diagonal when solving for the weights.
-    scale : ``"rank"`` (default) or ``"z"``: how members and target are scored per
+    scale : ``"z"`` (default) or ``"rank"``: how members and target are scored per
         date before ICs, mutual ICs and the combination (:func:`scores_by_date`).
         With ``"rank"`` the pool's ICs are rank ICs, as in the mining fitness.
 
@@ -112,7 +113,7 @@ class FactorPool:
     min_abs_ic: float = 0.005
     max_corr: float = 0.7
     ridge: float = 1e-4
-    scale: str = "rank"
+    scale: str = "z"
     formulas: list[str] = field(default_factory=list)
     values: list[Array] = field(default_factory=list)
     ics: list[float] = field(default_factory=list)

@@ -74,7 +74,7 @@ def test_rank_scale_is_not_dominated_by_one_outlier_asset():
     f = y + rng.standard_normal(y.shape)
     spiked = f.copy()
     spiked[:, 0] = np.where(y[:, 0] > 0, -1e6, 1e6)  # one asset, huge and always wrong
-    rank_pool, z_pool = FactorPool(y), FactorPool(y, scale="z")
+    rank_pool, z_pool = FactorPool(y, scale="rank"), FactorPool(y)
     # in rank space the outlier is one asset of 40; in raw z-scores it decides every date
     assert rank_pool.ic_of(spiked) == pytest.approx(rank_pool.ic_of(f), abs=0.1) and rank_pool.ic_of(f) > 0.5
     assert z_pool.ic_of(spiked) < -0.1
@@ -97,12 +97,13 @@ def test_saved_pool_keeps_its_scale_and_old_files_read_as_z(tmp_path):
     labels = forward_returns(panel, 1)
     formulas = ["ts_delta(close, 5)", "ts_mean(volume, 10)"]
     values = [factor_values(f, panel) for f in formulas]
-    pool = FactorPool(labels, min_abs_ic=0.0, max_corr=0.99)
+    pool = FactorPool(labels, min_abs_ic=0.0, max_corr=0.99, scale="rank")
     for f, v in zip(formulas, values):
         pool.add(f, v)
     path = tmp_path / "pool.json"
     pool.save(path)
-    np.testing.assert_allclose(FactorPool.combined_from_file(path, panel), pool.combined(values))
+    np.testing.assert_allclose(FactorPool.combined_from_file(path, panel), combine(values, pool.weights, "rank"))
+    assert not np.allclose(combine(values, pool.weights, "rank"), combine(values, pool.weights, "z"))
     saved = json.loads(path.read_text())
     del saved["scale"]  # a pool saved before the field existed
     path.write_text(json.dumps(saved))

@@ -78,13 +78,20 @@ def test_hand_set_network_extracts_to_the_exact_expression_it_computes():
     np.testing.assert_allclose(interpret(expr, problem.dataset.columns, len(X)), values, rtol=1e-12)
 
 
-@pytest.mark.parametrize("seed,skip", [(1, False), (2, False), (3, False), (4, True), (5, True), (6, True)])
-def test_random_networks_extract_to_what_they_compute(seed, skip):
+_RANDOM_NET_OPS = ("add", "mul", "div", "sin", "exp", "square", "sqrt")
+_POW_NET_OPS = ("add", "mul", "cos", "log", "pow")  # the square unit is pow(z, 2) here
+
+
+@pytest.mark.parametrize("seed,skip,ops", [(1, False, _RANDOM_NET_OPS), (2, False, _RANDOM_NET_OPS),
+                                           (3, False, _RANDOM_NET_OPS), (4, True, _RANDOM_NET_OPS),
+                                           (5, True, _RANDOM_NET_OPS), (6, True, _RANDOM_NET_OPS),
+                                           (7, False, _POW_NET_OPS), (8, True, _POW_NET_OPS)])
+def test_random_networks_extract_to_what_they_compute(seed, skip, ops):
     """Any trained-looking network (dense random weights, every unit kind, mixed widths and
     depths in one padded batch, with and without skip connections) reads out exactly."""
     import torch
 
-    problem = _problem(lambda X: X[:, 0], n_vars=3, ops=("add", "mul", "div", "sin", "exp", "square", "sqrt"))
+    problem = _problem(lambda X: X[:, 0], n_vars=3, ops=ops)
     opset = problem.opset
     units, _ = _units(opset)
     rng = np.random.default_rng(seed)
@@ -112,6 +119,38 @@ def test_random_networks_extract_to_what_they_compute(seed, skip):
         if skip:  # the output reads the inputs: all three variables are in the formula
             assert set(expr.variables_used) == {0, 1, 2}
     assert n_compared >= len(archs) * len(X) // 4  # most points were compared, not skipped
+
+
+def test_square_unit_is_pow_2_when_the_set_has_pow_but_not_square():
+    import torch
+
+    problem = _problem(lambda X: X[:, 0], ops=("add", "sub", "mul", "sqrt", "pow"))
+    opset = problem.opset
+    units = unit_library(opset, None, identity=True)
+    labels = [u.label for u in units]
+    assert labels == ["id", "mul", "sqrt", "pow", "square"]
+    assert [u.label for u in unit_library(opset, ["mul", "square"], identity=False)] == ["mul", "square"]
+    sq, root = labels.index("square"), labels.index("sqrt")
+    # sqrt((2*x0 - 2*x1)**2 + (x1 + 0.5)**2): a distance, two square units and a sqrt
+    arch = Architecture(((sq, sq), (root, root)))
+    net = NetworkBatch([arch], units, 2, add_bias=True, init_std=0.5, rng=np.random.default_rng(0),
+                       device="cpu", dtype=torch.float64)
+    W1 = np.zeros((2, 4))
+    W1[0, 0], W1[1, 0], W1[1, 2] = 2.0, -2.0, 1.0
+    b1 = np.array([0.0, 0.0, 0.5, 0.0])
+    W2 = np.zeros((2, 4))
+    W2[0, 0], W2[1, 0] = 1.0, 1.0
+    weights = {"W": [W1, W2], "b": [b1, np.zeros(4)], "w_out": [1.0, 0.0], "b_out": 0.0}
+    _set(net, 0, weights)
+    X = problem.dataset.X
+    with torch.no_grad():
+        values = net.forward(torch.tensor(X))[0].numpy()
+    expr = extract(net.weights_of(0), arch, units, opset)
+    assert "square" not in str(expr) and "**" in str(expr)
+    x0, x1 = sympy.symbols("x0 x1", real=True)
+    truth = sympy.sqrt((2 * x0 - 2 * x1) ** 2 + (x1 + sympy.Rational(1, 2)) ** 2)
+    assert sympy.simplify(expr.to_sympy(rational=True) - truth) == 0
+    np.testing.assert_allclose(interpret(expr, problem.dataset.columns, len(X)), values, rtol=1e-12)
 
 
 def test_scale_factors_move_out_of_units():

@@ -23,7 +23,8 @@ class DSNConfig:
     unit_operators : names of the operators a unit may compute (each must be in the run's
         operator set).  None: every unary and binary operator of the operator set except
         ``add``, ``sub`` and ``neg`` (those are linear, which the units' inputs already
-        are), plus the identity unit.
+        are), plus the identity unit and a square unit (``square``, or ``pow(z, 2)``
+        when the set has ``pow`` only; see :func:`~srkit.search.dsn.network.unit_library`).
     identity_unit : offer the identity unit (a linear combination passed through).
     skip_connections : every layer after the first, and the output, also read the
         network's inputs, so a law like ``m * (u**2 + v**2)`` needs no unit just to

@@ -124,6 +124,7 @@ def extract(
                 out.append(args[0])
                 continue
             filled = [a if a is not None else Expr.coefficient(opset, 0.0) for a in args]
+            filled += [Expr.coefficient(opset, c) for c in unit.const_args]
             out.append(_zero_or_constant(Expr.apply(opset, unit.name, *filled)))
         h = out
     expr = _linear(opset, w_out * y_scale, b_out * y_scale + y_offset, h + variables if skip else h)

@@ -32,7 +32,12 @@ _BIG = 1e8
 
 @dataclass(frozen=True)
 class Unit:
-    """One unit function: an operator of the set (``name``) or the identity (``None``)."""
+    """One unit function: an operator of the set (``name``) or the identity (``None``).
+
+    ``const_args`` are fixed trailing arguments of the operator: the square unit of an
+    operator set without ``square`` is ``pow`` with ``const_args=(2.0,)``, a unary unit
+    that the formula writes as ``z**2``.
+    """
 
     name: str | None
     arity: int
@@ -40,6 +45,16 @@ class Unit:
     guarded: bool  # the operator can leave its domain or overflow on finite inputs
     #: how a scale factor on an argument leaves the unit (see :func:`scaling_law`)
     scaling: tuple[str, ...] = ()
+    const_args: tuple[float, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """A readable name: ``id``, the operator's name, or ``square`` for ``pow(z, 2)``."""
+        if self.name is None:
+            return "id"
+        if self.name == "pow" and self.const_args == (2.0,):
+            return "square"
+        return self.name
 
 
 @dataclass(frozen=True)
@@ -60,15 +75,37 @@ class Architecture:
 _LINEAR = ("add", "sub", "neg")
 
 
+def _pow_square() -> Unit:
+    """``pow(z, 2)`` as a unary unit (the published method's Square)."""
+    import torch
+
+    return Unit("pow", 1, torch.square, False, ("hom2",), const_args=(2.0,))
+
+
 def unit_library(opset: OperatorSet, names: Sequence[str] | None, identity: bool) -> list[Unit]:
     """The units a network may use: identity first, then operators of ``opset``.
 
+    By default (``names`` None) every unary and binary operator except the linear ones,
+    plus a square unit: ``square`` if the set has it, else ``pow(z, 2)`` when it has
+    ``pow``.  A binary ``pow`` of two trained inputs rarely settles on exponent 2, while
+    squares of sums and differences are everywhere in physics laws (distances, kinetic
+    energy); the published method's default units include Square.  In ``names``,
+    ``"square"`` also means ``pow(z, 2)`` when the set has ``pow`` but not ``square``.
+
     Raises ValueError when a named operator is not in the set or has no torch form.
+
+    >>> from srkit.core.builtins import default_registry
+    >>> ops = default_registry().operator_set(["add", "mul", "sin", "pow"], ["x"])
+    >>> [u.label for u in unit_library(ops, None, True)]
+    ['id', 'mul', 'sin', 'pow', 'square']
     """
+    pow_square = False
     if names is None:
         chosen = [op for op in opset.operators if op.arity in (1, 2) and op.name not in _LINEAR]
+        pow_square = opset.has("pow") and not opset.has("square")
     else:
-        chosen = [opset.operator(opset.code(n)) for n in names]
+        pow_square = "square" in names and not opset.has("square") and opset.has("pow")
+        chosen = [opset.operator(opset.code(n)) for n in names if not (pow_square and n == "square")]
         bad = [op.name for op in chosen if op.arity not in (1, 2)]
         if bad:
             raise ValueError(f"unit operators must be unary or binary, got constants {bad}")
@@ -82,6 +119,8 @@ def unit_library(opset: OperatorSet, names: Sequence[str] | None, identity: bool
                 "networks in torch, so give it one or leave it out of unit_operators"
             ) from exc
         units.append(Unit(op.name, op.arity, fn, _can_fail(op.numpy, op.arity), scaling_law(op.numpy, op.arity)))
+    if pow_square:
+        units.append(_pow_square())
     if not units:
         raise ValueError("the dsn searcher needs at least one unit: enable identity_unit or add operators")
     return units

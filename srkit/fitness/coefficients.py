@@ -193,13 +193,14 @@ def _levenberg_marquardt(residual: Residual, x0: Array, max_iter: int) -> Array 
     n_trials = 0
     while n_trials < max_iter and cost > 0.0:
         jac = np.empty((len(r), k))
+        frozen = np.zeros(k, dtype=bool)
         for j in range(k):
             # absolute step for coefficients near zero: a relative one would drown
             # in the round-off of the residual there
             step = _FD_STEP * max(abs(x[j]), 1.0)
-            shifted = x.copy()
-            shifted[j] += step
-            jac[:, j] = (safe(shifted) - r) / step
+            col = _difference(residual, x, j, step, r)
+            frozen[j] = col is None
+            jac[:, j] = 0.0 if col is None else col
         if not np.all(np.isfinite(jac)):
             break
         # Marquardt's scaling: each coefficient in units of its column norm (the
@@ -217,7 +218,7 @@ def _levenberg_marquardt(residual: Residual, x0: Array, max_iter: int) -> Array 
         while n_trials < max_iter:
             coef = _step_coefficients(a, s2, kept, radius)
             dz = -(vt.T @ coef)
-            dx = dz / unit
+            dx = np.where(frozen, 0.0, dz / unit)  # exactly 0: round-off would leave the point
             step_norm = float(np.sqrt(np.sum(dz * dz)))
             x_new = x + dx
             r_new = safe(x_new)
@@ -241,6 +242,26 @@ def _levenberg_marquardt(residual: Residual, x0: Array, max_iter: int) -> Array 
         else:
             break
     return x
+
+
+def _difference(residual: Residual, x: Array, j: int, step: float, r: Array) -> Array | None:
+    """Finite-difference column ``d r / d x_j``: forward, else backward; None when the
+    formula is undefined on both sides.
+
+    Some coefficients sit where the formula is defined on one side only, or at a single
+    point: the exponent 2 in ``(x1 - x2)**2`` with negative bases is defined at 2 and
+    nan at 2 +- 1e-8.  A column of stand-in residuals there (``_BIG / step``) would
+    dwarf every other column, the SVD would drop all other directions as round-off, and
+    the fit would stop where it started.  Such a coefficient is frozen for the step
+    (a zero column, and exactly zero change) and the others move.
+    """
+    for h in (step, -step):
+        shifted = x.copy()
+        shifted[j] += h
+        col = (residual(shifted) - r) / h
+        if np.all(np.isfinite(col)):
+            return col
+    return None
 
 
 def _step_coefficients(a: Array, s2: Array, kept: NDArray[np.bool_], radius: float) -> Array:

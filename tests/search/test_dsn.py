@@ -51,9 +51,17 @@ def _set(net, j, weights):
         net.theta[j] = torch.tensor(np.concatenate(flat))
 
 
-def test_hand_set_network_extracts_to_the_exact_expression_it_computes():
+def _set_and_read(net, arch, units, opset, weights, X):
+    """Hand-set network 0, then its predictions on X and the formula extracted from it."""
     import torch
 
+    _set(net, 0, weights)
+    with torch.no_grad():
+        values = net.forward(torch.tensor(X))[0].numpy()
+    return values, extract(net.weights_of(0), arch, units, opset)
+
+
+def test_hand_set_network_extracts_to_the_exact_expression_it_computes():
     problem = _problem(lambda X: X[:, 0], ops=("add", "mul", "sin", "square"))
     opset = problem.opset
     units, idx = _units(opset)
@@ -66,11 +74,8 @@ def test_hand_set_network_extracts_to_the_exact_expression_it_computes():
     W2 = np.zeros((2, 4))
     W2[0, 0], W2[1, 2] = 1.0, 3.0  # identity(h1), square(3*h2)
     weights = {"W": [W1, W2], "b": [b1, np.zeros(4)], "w_out": [3.0, 0.5], "b_out": 1.0}
-    _set(net, 0, weights)
     X = problem.dataset.X
-    with torch.no_grad():
-        values = net.forward(torch.tensor(X))[0].numpy()
-    expr = extract(net.weights_of(0), arch, units, opset)
+    values, expr = _set_and_read(net, arch, units, opset, weights, X)
     x0, x1 = sympy.symbols("x0 x1", real=True)
     # square(3*sin(...)) comes out as 9*square(sin(...)): 0.5*9 = 4.5
     truth = 3 * x0 * x1 + sympy.Rational(9, 2) * sympy.sin(2 * x0 + sympy.Rational(1, 2)) ** 2 + 1
@@ -141,11 +146,8 @@ def test_square_unit_is_pow_2_when_the_set_has_pow_but_not_square():
     W2 = np.zeros((2, 4))
     W2[0, 0], W2[1, 0] = 1.0, 1.0
     weights = {"W": [W1, W2], "b": [b1, np.zeros(4)], "w_out": [1.0, 0.0], "b_out": 0.0}
-    _set(net, 0, weights)
     X = problem.dataset.X
-    with torch.no_grad():
-        values = net.forward(torch.tensor(X))[0].numpy()
-    expr = extract(net.weights_of(0), arch, units, opset)
+    values, expr = _set_and_read(net, arch, units, opset, weights, X)
     assert "square" not in str(expr) and "**" in str(expr)
     x0, x1 = sympy.symbols("x0 x1", real=True)
     truth = sympy.sqrt((2 * x0 - 2 * x1) ** 2 + (x1 + sympy.Rational(1, 2)) ** 2)

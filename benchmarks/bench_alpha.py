@@ -36,7 +36,7 @@ from srkit.alpha.baselines import BASELINE_FACTORS  # noqa: E402
 from srkit.alpha.formula import factor_values  # noqa: E402
 from srkit.alpha.metrics import factor_metrics, forward_returns, period_labels  # noqa: E402
 from srkit.alpha.mine import MiningConfig, mine  # noqa: E402
-from srkit.alpha.pool import combine  # noqa: E402
+from srkit.alpha.pool import SCALES, combine  # noqa: E402
 from srkit.alpha.random_search import RandomSearcher  # noqa: E402
 
 DATA = {
@@ -111,7 +111,7 @@ def main() -> None:
                     help="fitness = worst rank IC over this many consecutive train blocks (1: the mean)")
     ap.add_argument("--candidates-per-round", type=int, default=MiningConfig.candidates_per_round,
                     help="best formulas of each round offered to the pool")
-    ap.add_argument("--pool-scale", choices=("rank", "z"), default=MiningConfig.pool_scale,
+    ap.add_argument("--pool-scale", choices=SCALES, default=MiningConfig.pool_scale,
                     help="per-date scores the pool combines: z-scored ranks or z-scored raw values")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()

@@ -5,9 +5,11 @@ the cross-sectional mean): by default z-scores of the raw values (``scale="z"``,
 AlphaGen's choice); ``scale="rank"`` z-scores the cross-sectional ranks instead, so
 that no outlier stock dominates a date's correlation.  Rank space measured worse in
 mining on S&P 500 (benchmarks/RESULTS.md section 8): it admits price levels such as
-``high``, whose rank IC flips sign between years.  The pool keeps each member's IC with the target and the
-mutual-IC matrix (mean daily correlation between members), both on the train
-dates, and fits the weights by least squares on them:
+``high``, whose rank IC flips sign between years.
+
+The pool keeps each member's IC with the target and the mutual-IC matrix (mean
+daily correlation between members), both on the train dates, and fits the weights
+by least squares on them:
 
     minimise  sum_ij w_i w_j rho_ij - 2 sum_i w_i IC_i   ->   (rho + ridge*I) w = IC
 

@@ -75,11 +75,19 @@ class Architecture:
 _LINEAR = ("add", "sub", "neg")
 
 
-def _pow_square() -> Unit:
-    """``pow(z, 2)`` as a unary unit (the published method's Square)."""
-    import torch
+def _with_constants(op: Any, consts: tuple[float, ...]) -> Unit:
+    """``op`` with its last arguments fixed to ``consts``, as a unit of lower arity
+    (``pow`` with ``(2.0,)``: the square unit).  Its functions are the operator's own."""
+    torch_fn, numpy_fn = op.torch_form(), op.numpy
+    arity = op.arity - len(consts)
 
-    return Unit("pow", 1, torch.square, False, ("hom2",), const_args=(2.0,))
+    def fn(*args: Any) -> Any:
+        return torch_fn(*args, *consts)
+
+    def np_fn(*args: Any) -> Any:
+        return numpy_fn(*args, *consts)
+
+    return Unit(op.name, arity, fn, _can_fail(np_fn, arity), scaling_law(np_fn, arity), const_args=consts)
 
 
 def unit_library(opset: OperatorSet, names: Sequence[str] | None, identity: bool) -> list[Unit]:
@@ -99,7 +107,6 @@ def unit_library(opset: OperatorSet, names: Sequence[str] | None, identity: bool
     >>> [u.label for u in unit_library(ops, None, True)]
     ['id', 'mul', 'sin', 'pow', 'square']
     """
-    pow_square = False
     if names is None:
         chosen = [op for op in opset.operators if op.arity in (1, 2) and op.name not in _LINEAR]
         pow_square = opset.has("pow") and not opset.has("square")
@@ -120,7 +127,7 @@ def unit_library(opset: OperatorSet, names: Sequence[str] | None, identity: bool
             ) from exc
         units.append(Unit(op.name, op.arity, fn, _can_fail(op.numpy, op.arity), scaling_law(op.numpy, op.arity)))
     if pow_square:
-        units.append(_pow_square())
+        units.append(_with_constants(opset.operator(opset.code("pow")), (2.0,)))
     if not units:
         raise ValueError("the dsn searcher needs at least one unit: enable identity_unit or add operators")
     return units

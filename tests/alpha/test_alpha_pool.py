@@ -86,6 +86,10 @@ def test_scores_by_date_scales_and_bad_scale():
     assert scores_by_date(v, "z")[0, 2] == pytest.approx(1.4142, abs=1e-4)
     with pytest.raises(ValueError, match="unknown pool scale"):
         FactorPool(np.zeros((3, 5)), scale="minmax")
+    from srkit.alpha.mine import MiningConfig
+
+    with pytest.raises(ValueError, match="unknown pool_scale"):
+        MiningConfig(pool_scale="minmax")
 
 
 def test_saved_pool_keeps_its_scale_and_old_files_read_as_z(tmp_path):

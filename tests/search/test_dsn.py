@@ -307,6 +307,34 @@ def test_sparse_refit_expands_a_product_into_the_exact_sum():
     assert expanded_terms(parse("(x0 + 1) ** 6", problem.opset), max_terms=4) == []
 
 
+def test_sparse_refit_lifts_terms_by_a_variable_to_reach_the_law():
+    """I.13.4's near miss: a network found m*(u + v + c); the law m*(u**2 + v**2)/2 is
+    one variable away from each of its terms."""
+    from srkit.core.parse import parse
+    from srkit.search.dsn.searcher import _Refiner, expanded_terms
+    from srkit.search.mcts.terms import TermRegression
+
+    problem = _problem(lambda X: 0.5 * X[:, 0] * (X[:, 1] ** 2 + X[:, 2] ** 2), n_vars=3,
+                       ops=("add", "sub", "mul", "div", "pow"), max_size=30)
+    ev = problem.evaluator
+    net_formula = parse("3.1 * (x0 * (x1 + x2 - 3.9)) + 0.8", problem.opset)
+    assert {"x0 * x1", "x0 * x2", "x0"} == {str(t) for t in expanded_terms(net_formula)}
+    lifted = {t.to_sympy() for t in expanded_terms(net_formula, lift=True)}
+    x0, x1, x2 = sympy.symbols("x0 x1 x2", real=True)
+    assert {x0 * x1**2, x0 * x2**2, x0 * x1 * x2, x1, x0**2} <= lifted
+
+    def best_of(lift):
+        searcher = DSNSearcher(lift_terms=lift)
+        found = searcher._sparse_refit(TermRegression(ev, problem.opset, max_size=30), _Refiner(ev, None),
+                                       net_formula, set(), np.random.default_rng(0), deadline=np.inf)
+        return min(found, key=lambda f: f[1])
+
+    assert best_of(False)[1] > 1e-3 * np.var(problem.dataset.y)  # the unlifted terms cannot fit it
+    best, loss = best_of(True)
+    assert loss <= ev.loss_floor
+    assert sympy.simplify(best.to_sympy() - x0 * (x1**2 + x2**2) / 2) == 0
+
+
 def test_log_space_applies_only_where_signs_allow_and_maps_back_to_powers():
     from srkit.core.parse import parse
     from srkit.search.dsn.logspace import LogSpace

@@ -129,3 +129,43 @@ def test_fit_terms_selects_the_needed_sub_sum_of_given_terms_only():
     for _, e in found:
         assert e.to_sympy().atoms(sympy.Function, sympy.Pow) <= {
             a for t in terms for a in t.to_sympy().atoms(sympy.Function, sympy.Pow)}
+
+
+def test_fit_rational_terms_finds_a_ratio_of_sums_over_given_terms():
+    # I.18.4, the centre of mass: (m1*r1 + m2*r2) / (m1 + m2), in four variables (the
+    # library's own rationals stop at two)
+    names = ["m1", "m2", "r1", "r2"]
+    X = np.random.default_rng(0).uniform(1, 5, (200, 4))
+    y = (X[:, 0] * X[:, 2] + X[:, 1] * X[:, 3]) / (X[:, 0] + X[:, 1])
+    data = as_dataset(X, y, feature_names=names)
+    opset = default_registry().operator_set(OPS, names)
+    terms = [parse(t, opset) for t in ("m1 * r1", "m2 * r2", "m2 * r1", "r1 * r2")]
+    found = []
+    TermRegression(Evaluator(data), opset, max_size=30).fit_rational_terms(
+        terms, lambda e, loss: found.append((loss, e)), np.random.default_rng(0))
+    loss, best = min(found, key=lambda f: f[0])
+    assert loss < 1e-20
+    m1, m2, r1, r2 = sympy.symbols(names, real=True)
+    assert sympy.simplify(best.to_sympy() - (m1 * r1 + m2 * r2) / (m1 + m2)) == 0
+    # a set without div has no ratios to offer
+    found.clear()
+    no_div = default_registry().operator_set(["add", "sub", "mul"], names)
+    TermRegression(Evaluator(data), no_div, max_size=30).fit_rational_terms(
+        [t.with_opset(no_div) for t in terms], lambda e, loss: found.append((loss, e)), np.random.default_rng(0))
+    assert found == []
+
+
+def test_refit_false_scores_the_subsample_weights_without_fitting():
+    X = np.linspace(-2, 2, 400)[:, None]
+    data = as_dataset(X, 3 * X[:, 0] ** 2 - np.sin(X[:, 0]) + 0.5, feature_names=["x"])
+    opset = default_registry().operator_set(OPS, ["x"])
+    terms = [parse(t, opset) for t in ("x", "x ** 2", "sin(x)", "exp(x)")]
+    for refit in (True, False):
+        ev = Evaluator(data)
+        fits, fit = [], ev.fit
+        ev.fit = lambda e: (fits.append(e), fit(e))[1]  # type: ignore[method-assign]
+        found = []
+        TermRegression(ev, opset, max_size=30, max_rows=50, refit=refit).fit_terms(
+            terms, lambda e, loss: found.append((loss, e)), np.random.default_rng(0))
+        assert min(loss for loss, _ in found) < 1e-20  # exact on a subsample is exact everywhere
+        assert bool(fits) == refit  # without refit, no model is fitted on all rows

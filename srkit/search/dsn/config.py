@@ -107,6 +107,12 @@ class DSNConfig:
         subsets, greedy steps, backward elimination over those terms; weights snapped).
         A network that computes ``(a*x + b)**2 + c*x`` offers ``x**2 + x`` this way.
     max_expanded_terms : formulas that expand into more terms than this are not re-fitted.
+    lift_terms : the sparse refit also offers each expanded term times and divided by each
+        input variable (its neighbours in monomial space), so a network that found
+        ``m*(u + v + w)`` yields ``m*(u**2 + v**2 + w**2)/2`` (I.13.4).
+    rational_refit : the sparse refit also fits ratios ``P / Q`` of two sparse sums over
+        those terms (linearised least squares, ``y * Q = P``), for laws such as
+        ``(m1*r1 + m2*r2) / (m1 + m2)`` (I.18.4) that no network sum writes exactly.
     log_space : also train networks in log space (``log|y|`` from the raw inputs plus
         ``log|x_j|`` of the variables that keep one sign; a network ``f`` becomes
         ``sign(y) * exp(f)``, so products of powers are sums), where ``y`` keeps one
@@ -175,6 +181,8 @@ class DSNConfig:
     max_dropped_terms: int = 4
     sparse_refit: bool = True
     max_expanded_terms: int = 40
+    lift_terms: bool = True
+    rational_refit: bool = True
     log_space: bool = True
     complexity_weight: float = 0.002
     patience_after_exact: int = 2

@@ -158,7 +158,9 @@ class DSNSearcher:
             refine_rows = np.sort(rng.choice(data.n_samples, cfg.max_refine_points, replace=False))
         refiner = _Refiner(evaluator, refine_rows, cfg.refine_restarts)
 
-        sparse = TermRegression(evaluator, problem.opset, max_size=problem.max_size, max_rows=cfg.max_refine_points)
+        # no full-data fit per sparse model: the best few are refined like any formula
+        sparse = TermRegression(evaluator, problem.opset, max_size=problem.max_size, max_rows=cfg.max_refine_points,
+                                refit=False)
         sparse_done: set[str] = set()
         exact_since: int | None = None
         thresholds = [cfg.prune_threshold] + sorted(t for t in cfg.extra_thresholds if t > cfg.prune_threshold)
@@ -272,21 +274,28 @@ class DSNSearcher:
         self, sparse: TermRegression, evaluator: _Refiner, expr: Expr, done: set[str],
         rng: np.random.Generator, deadline: float,
     ) -> list[tuple[Expr, float]]:
-        """Sub-sums of ``expr`` expanded into terms, weights by least squares; the best
-        few are refined (their inner coefficients snapped) like any other formula."""
-        terms = expanded_terms(expr, self.config.max_expanded_terms)
+        """Sub-sums of ``expr`` expanded into terms (and, with ``rational_refit``, ratios
+        of two such sums), weights by least squares; the best few of each kind are
+        refined (their inner coefficients snapped) like any other formula.  Ratios are
+        ranked apart: their linearised weights (``y * Q = P``) fit worse than a refit
+        does, so the best sums would crowd out an exact ratio."""
+        terms = expanded_terms(expr, self.config.max_expanded_terms, lift=self.config.lift_terms)
         key = " + ".join(sorted(str(t) for t in terms))
         if len(terms) < 2 or key in done:
             return []
         done.add(key)
-        found: list[tuple[float, int, Expr]] = []
-        sparse.fit_terms(terms, lambda e, loss: found.append((loss, len(found), e)), rng,
-                         stop=lambda: time.perf_counter() > deadline)
-        out = [(e, loss) for loss, _, e in found]
-        for _, _, e in sorted(found, key=lambda f: (f[0], f[2].complexity))[: self.config.refine_top]:
-            if time.perf_counter() > deadline:
-                break
-            out.append(self._score(evaluator, e, True))
+        stop = lambda: time.perf_counter() > deadline  # noqa: E731
+        sums: list[tuple[float, int, Expr]] = []
+        ratios: list[tuple[float, int, Expr]] = []
+        sparse.fit_terms(terms, lambda e, loss: sums.append((loss, len(sums), e)), rng, stop=stop)
+        if self.config.rational_refit:
+            sparse.fit_rational_terms(terms, lambda e, loss: ratios.append((loss, len(ratios), e)), rng, stop=stop)
+        out = [(e, loss) for loss, _, e in sums + ratios]
+        for found in (sums, ratios):
+            for _, _, e in sorted(found, key=lambda f: (f[0], f[2].complexity))[: self.config.refine_top]:
+                if stop():
+                    break
+                out.append(self._score(evaluator, e, True))
         return out
 
     def _offer(self, state: SearchState, expr: Expr, loss: float) -> None:
@@ -433,13 +442,20 @@ class _Refiner:
         return self.sub.scaled_loss(expr)  # type: ignore[no-any-return]
 
 
-def expanded_terms(expr: Expr, max_terms: int = 40) -> list[Expr]:
+def expanded_terms(expr: Expr, max_terms: int = 40, lift: bool = False) -> list[Expr]:
     """The additive terms of ``expr`` multiplied out, numeric factors dropped; [] when
     the expansion has more than ``max_terms`` terms or a term is outside the operator set.
+
+    ``lift`` adds each term times and divided by each variable of the operator set
+    (after the terms themselves, and only those sympy leaves a single term): the
+    neighbours of the formula in monomial space.  A network that found ``m*(u + v)``
+    then offers ``m*u**2`` and ``m*v**2``, the terms of ``m*(u**2 + v**2)/2``.
 
     >>> from srkit.core.parse import parse
     >>> [str(t) for t in expanded_terms(parse("(2*x0 + 1) * (x0 - 3) + sin(x0)"))]
     ['x0', 'x0 ** 2', 'sin(x0)']
+    >>> [str(t) for t in expanded_terms(parse("3 * x0 + 1"), lift=True)]
+    ['x0', 'x0 ** 2']
     """
     import sympy
 
@@ -454,14 +470,21 @@ def expanded_terms(expr: Expr, max_terms: int = 40) -> list[Expr]:
     parts = sorted(sympy.Add.make_args(sym), key=sympy.default_sort_key)
     if len(parts) > max_terms:
         return []
+    monomials = [rest for _, rest in (part.as_coeff_Mul() for part in parts) if not rest.is_number]
+    n_own = len(monomials)
+    if lift:  # the same symbols as to_sympy's, so that x*y/y cancels
+        symbols = [sympy.Symbol(name, real=True) for name in expr.opset.variables]
+        monomials += [m * s for m in monomials for s in symbols] + [m / s for m in monomials for s in symbols]
     out: dict[str, Expr] = {}
-    for part in parts:
-        _, rest = part.as_coeff_Mul()
-        if rest.is_number:
-            continue  # the intercept: every sum has one
+    for k, rest in enumerate(monomials):
+        lifted = k >= n_own
+        if lifted and (rest.is_number or len(sympy.Add.make_args(rest)) != 1):
+            continue
         try:
             term = from_sympy(rest, expr.opset)
         except Exception:  # noqa: BLE001 - e.g. x**0.5 with no pow in the operator set
+            if lifted:
+                continue  # a neighbour outside the operator set is simply not offered
             return []
         out.setdefault(str(term), term)
     return list(out.values())

@@ -306,6 +306,10 @@ class TermRegression:
     max_columns: int = 2000
     rational_degree: tuple[int, int] = (10, 4)
     max_rows: int = 2000
+    #: refit each model's coefficients on all rows when the columns were a subsample;
+    #: False scores the subsample's least-squares weights as they are (a caller that
+    #: refines the best models itself, like dsn, saves a full-data fit per model)
+    refit: bool = True
 
     def __post_init__(self) -> None:
         self._columns: dict[tuple[bytes, bytes], Array | None] = {}
@@ -469,7 +473,8 @@ class TermRegression:
         # fitter is needed only after a subsample, and it caches by skeleton: x**3 + x**5
         # and x**4 + x**7 share one, so its answer may belong to another model.
         subsampled = self._rows is not None and len(self._rows) < ev.dataset.n_samples
-        fitted, loss = ev.fit(model) if subsampled and model.n_coefs else (model, ev.loss(model))
+        refit = self.refit and subsampled and model.n_coefs
+        fitted, loss = ev.fit(model) if refit else (model, ev.loss(model))
         if math.isfinite(loss):
             offer(fitted, loss)
 
@@ -487,7 +492,35 @@ class TermRegression:
         den = [(t, d) for t, d in mono if d <= q_deg]
         num_terms, N = self._matrix([t for t, _ in num], stop)
         den_terms, D = self._matrix([t for t, _ in den], stop)
-        if not N.shape[1] or not D.shape[1]:
+        self._rational_fit(num_terms, N, den_terms, D, y, sqrt_w, offer, stop)
+
+    def fit_rational_terms(
+        self,
+        terms: Sequence[Expr],
+        offer: Callable[[Expr, float], None],
+        rng: np.random.Generator,
+        stop: Callable[[], bool] = lambda: False,
+    ) -> None:
+        """``P / Q`` with ``P`` and ``Q`` sparse sums over ``terms`` and the variables,
+        by linearised least squares (``y * Q = P``), each model refitted and offered.
+
+        Another searcher's formula, expanded into terms, gives the library: a network
+        that found ``m1*r1 + m2*r2 - ...`` offers ``(m1*r1 + m2*r2) / (m1 + m2)``.
+        """
+        if not (self.opset.has("div") and self.opset.has("mul") and self.opset.has("add")):
+            return
+        y, sqrt_w = self._target(rng)
+        xs = [Expr.variable(self.opset, i) for i in range(self.opset.n_variables)]
+        keys = {_key(t) for t in terms}
+        kept, A = self._matrix(list(terms) + [x for x in xs if _key(x) not in keys], stop)
+        self._rational_fit(kept, A, kept, A, y, sqrt_w, offer, stop)
+
+    def _rational_fit(self, num_terms: list[Expr], N: Array, den_terms: list[Expr], D: Array, y: Array,
+                      sqrt_w: Array | None, offer: Callable[[Expr, float], None], stop: Callable[[], bool]) -> None:
+        """Sparse ``P / Q`` over the given numerator and denominator columns: ``Q``'s
+        leading term (1 or a one-variable term) is fixed at weight 1, the rest solved
+        with ``P`` by least squares on ``y * lead = P - y * (Q - lead)``."""
+        if not N.shape[1] or not D.shape[1] or stop():
             return
         tol = self.evaluator.loss_floor * len(y)
         leads: list[tuple[Expr | None, Array]] = [(None, np.ones_like(y))]

@@ -81,7 +81,8 @@ def mine_seed(args: argparse.Namespace, seed: int) -> dict:
         f"{info['elapsed']:.0f} s", flush=True)
     common = dict(horizon=h, rounds=args.rounds, search_assets=args.search_assets or None,
                   windows=tuple(int(w) for w in args.windows.split(",")), ic_blocks=args.ic_blocks,
-                  candidates_per_round=args.candidates_per_round, pool_scale=args.pool_scale)
+                  candidates_per_round=args.candidates_per_round, pool_scale=args.pool_scale,
+                  valid_check=not args.no_valid_check)
     gp_cfg = MiningConfig(**common, time_per_round=args.round_seconds)
     gp = mine(panel, split, searcher="gp", config=gp_cfg, random_state=seed, progress=log("gp"))
     per_round = max(1, math.ceil(gp.n_evals / args.rounds))
@@ -113,6 +114,8 @@ def main() -> None:
                     help="best formulas of each round offered to the pool")
     ap.add_argument("--pool-scale", choices=SCALES, default=MiningConfig.pool_scale,
                     help="per-date scores the pool combines: z-scored ranks or z-scored raw values")
+    ap.add_argument("--no-valid-check", action="store_true",
+                    help="admit candidates on train alone (no validation-sign rule, MiningConfig.valid_check)")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     path, split = DATA[args.data]

@@ -71,9 +71,9 @@ def main() -> None:
         lines.append(_row(str(run["seed"]), gp, rnd, h))
     if len(gps) > 1:
         with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # dates where no seed has an IC stay nan
-        gp_mean, rnd_mean = np.nanmean(gps, axis=0), np.nanmean(rnds, axis=0)
-    lines.append(_row(f"mean of {len(gps)} seeds", gp_mean, rnd_mean, h))
+            warnings.simplefilter("ignore", RuntimeWarning)  # dates where no seed has an IC stay nan
+            gp_mean, rnd_mean = np.nanmean(gps, axis=0), np.nanmean(rnds, axis=0)
+        lines.append(_row(f"mean of {len(gps)} seeds", gp_mean, rnd_mean, h))
     text = "\n".join(lines) + "\n"
     (paths[0].parent / f"{paths[0].stem}_significance.md").write_text(text)
     print(text)

@@ -169,3 +169,24 @@ def test_refit_false_scores_the_subsample_weights_without_fitting():
             terms, lambda e, loss: found.append((loss, e)), np.random.default_rng(0))
         assert min(loss for loss, _ in found) < 1e-20  # exact on a subsample is exact everywhere
         assert bool(fits) == refit  # without refit, no model is fitted on all rows
+
+
+@pytest.mark.parametrize("noise", [0.0, 1e-3])
+def test_best_subsets_agrees_with_least_squares_on_every_support(noise: float) -> None:
+    """The Gram screen must not change the answer, also where columns differ in scale
+    by 1e6 and many supports fit exactly (every superset of the true one)."""
+    from itertools import combinations
+
+    from srkit.search.mcts.terms import _rss, best_subsets
+
+    rng = np.random.default_rng(3)
+    for _ in range(6):
+        X = rng.uniform(0.5, 3, (300, 3))
+        A = np.column_stack([X[:, i % 3] ** (1 + i // 3) * (X[:, (i + 1) % 3] if i % 2 else 1) for i in range(14)])
+        A *= rng.choice([1e-3, 1.0, 1e3], A.shape[1])
+        true = rng.choice(A.shape[1], 2, replace=False)
+        y = A[:, true] @ rng.normal(size=2) + 2.0 + noise * rng.normal(size=300)
+        want = [list(min(combinations(range(14), k), key=lambda c: _rss(A, y, list(c)))) for k in (1, 2, 3)]
+        got = best_subsets(A, y, 3, max_evals=1000)
+        assert [_rss(A, y, g) for g in got] == pytest.approx([_rss(A, y, w) for w in want], rel=1e-6, abs=1e-18)
+        assert sorted(got[1]) == sorted(true.tolist())

@@ -18,12 +18,10 @@ from numpy.typing import NDArray
 
 from srkit.core.expr import Expr
 
-__all__ = ["CoefficientFitter", "ResidualFunction", "simple_rational", "snap_value"]
+__all__ = ["CoefficientFitter", "simple_rational", "snap_value"]
 
 Array = NDArray[np.float64]
-# residual(coefs) -> weighted residual vector (non-finite allowed).  It may also have a
-# method ``many(C)`` -> the residual vectors of the rows of C, stacked (see
-# ``ResidualFunction``): the Jacobian then costs one pass instead of one per coefficient.
+# residual(coefs) -> weighted residual vector (non-finite allowed)
 Residual = Callable[[Array], Array]
 # loss(coefs) -> float
 LossOf = Callable[[Array], float]
@@ -35,25 +33,6 @@ _XTOL = 1e-12  # stop when the scaled step is this small relative to the scaled 
 _FTOL = 1e-12  # ... or when the sum of squares falls by less than this fraction
 # initial trust radius: this factor times the scaled start point (MINPACK's ``factor``)
 _RADIUS_FACTOR = 100.0
-
-
-@dataclass(frozen=True)
-class ResidualFunction:
-    """A residual with a batched form: ``r(c)`` for one coefficient vector and
-    ``r.many(C)`` for each row of ``C`` (shape (m, k)) -> shape (m, n), row ``i``
-    equal to ``r(C[i])`` exactly.  The Evaluator hands one to the fitter.
-
-    >>> import numpy as np
-    >>> r = ResidualFunction(lambda c: c[0] * np.ones(2), lambda C: C[:, :1] * np.ones(2))
-    >>> r(np.array([2.0])).tolist(), r.many(np.array([[2.0], [3.0]])).tolist()
-    ([2.0, 2.0], [[2.0, 2.0], [3.0, 3.0]])
-    """
-
-    one: Callable[[Array], Array]
-    many: Callable[[Array], Array]
-
-    def __call__(self, c: Array) -> Array:
-        return self.one(c)
 
 
 @dataclass(frozen=True)
@@ -213,7 +192,15 @@ def _levenberg_marquardt(residual: Residual, x0: Array, max_iter: int) -> Array 
     radius = -1.0  # set from the first scaled point
     n_trials = 0
     while n_trials < max_iter and cost > 0.0:
-        jac, frozen = _jacobian(residual, x, r)
+        jac = np.empty((len(r), k))
+        frozen = np.zeros(k, dtype=bool)
+        for j in range(k):
+            # absolute step for coefficients near zero: a relative one would drown
+            # in the round-off of the residual there
+            step = _FD_STEP * max(abs(x[j]), 1.0)
+            col = _difference(residual, x, j, step, r)
+            frozen[j] = col is None
+            jac[:, j] = 0.0 if col is None else col
         if not np.all(np.isfinite(jac)):
             break
         # Marquardt's scaling: each coefficient in units of its column norm (the
@@ -257,38 +244,9 @@ def _levenberg_marquardt(residual: Residual, x0: Array, max_iter: int) -> Array 
     return x
 
 
-def _jacobian(residual: Residual, x: Array, r: Array) -> tuple[Array, NDArray[np.bool_]]:
-    """Forward-difference Jacobian of ``residual`` at ``x`` (``r = residual(x)``) and the
-    coefficients frozen for this step (see :func:`_difference`); the forward columns in
-    one ``residual.many`` call when the residual has one, with the same values."""
-    k = len(x)
-    jac = np.empty((len(r), k))
-    frozen = np.zeros(k, dtype=bool)
-    # absolute step for coefficients near zero: a relative one would drown in the
-    # round-off of the residual there
-    steps = _FD_STEP * np.maximum(np.abs(x), 1.0)
-    many = getattr(residual, "many", None)
-    if many is not None and k > 1:
-        shifted = np.repeat(x[None, :], k, axis=0)
-        shifted[np.arange(k), np.arange(k)] += steps
-        cols = (many(shifted) - r) / steps[:, None]
-        for j in range(k):
-            col = cols[j] if np.all(np.isfinite(cols[j])) else _difference(residual, x, j, steps[j], r, (-steps[j],))
-            frozen[j] = col is None
-            jac[:, j] = 0.0 if col is None else col
-        return jac, frozen
-    for j in range(k):
-        col = _difference(residual, x, j, steps[j], r)
-        frozen[j] = col is None
-        jac[:, j] = 0.0 if col is None else col
-    return jac, frozen
-
-
-def _difference(
-    residual: Residual, x: Array, j: int, step: float, r: Array, shifts: tuple[float, ...] | None = None
-) -> Array | None:
-    """Finite-difference column ``d r / d x_j``: forward, else backward (or the given
-    ``shifts``); None when the formula is undefined on all of them.
+def _difference(residual: Residual, x: Array, j: int, step: float, r: Array) -> Array | None:
+    """Finite-difference column ``d r / d x_j``: forward, else backward; None when the
+    formula is undefined on both sides.
 
     Some coefficients sit where the formula is defined on one side only, or at a single
     point: the exponent 2 in ``(x1 - x2)**2`` with negative bases is defined at 2 and
@@ -297,7 +255,7 @@ def _difference(
     the fit would stop where it started.  Such a coefficient is frozen for the step
     (a zero column, and exactly zero change) and the others move.
     """
-    for h in shifts or (step, -step):
+    for h in (step, -step):
         shifted = x.copy()
         shifted[j] += h
         col = (residual(shifted) - r) / h

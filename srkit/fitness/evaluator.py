@@ -18,8 +18,8 @@ from numpy.typing import NDArray
 
 from srkit.core.data import Dataset
 from srkit.core.expr import Expr
-from srkit.fitness.coefficients import CoefficientFitter, Residual, ResidualFunction
-from srkit.fitness.interpreter import interpret, interpret_many
+from srkit.fitness.coefficients import CoefficientFitter
+from srkit.fitness.interpreter import interpret
 from srkit.fitness.linear import linear_head, linear_scale
 from srkit.fitness.losses import Loss, get_loss, mse
 from srkit.fitness.parallel import parallel_map
@@ -248,18 +248,10 @@ def _fit_one(ev: Evaluator, expr: Expr) -> tuple[Expr, float, int]:
         with np.errstate(all="ignore"):
             expr = linear_head(expr, term_values, y, sqrt_w)
 
-    def one(c: Array) -> Array:
+    def residual(c: Array) -> Array:
         count[0] += 1
         r = interpret(expr, ev._columns, ev._n, c) - y
         return r if sqrt_w is None else r * sqrt_w
-
-    def many(C: Array) -> Array:
-        count[0] += len(C)
-        R = interpret_many(expr, ev._columns, ev._n, C) - y  # type: ignore[arg-type]
-        return R if sqrt_w is None else R * sqrt_w
-
-    # data of one axis (not panels): the fitter's Jacobian takes all columns in one pass
-    residual: Residual = ResidualFunction(one, many) if isinstance(ev._n, int) else one
 
     def loss_of(c: Array) -> float:
         count[0] += 1

@@ -22,15 +22,9 @@ from srkit.core.operators import COEF, VAR, OperatorSet
 from srkit.fitness import kernel
 from srkit.fitness.kernel import run_kernel
 
-__all__ = ["interpret", "interpret_many", "OpTable", "op_table"]
+__all__ = ["interpret", "OpTable", "op_table"]
 
 Array = NDArray[np.float64]
-
-# interpret_many evaluates at most this many values per pass (rows x points): larger
-# temporaries leave the cache and the pass is slower than one interpret per row;
-# with fewer than _MANY_MIN_ROWS rows per pass it runs interpret row by row
-_MANY_ELEMENTS = 16384
-_MANY_MIN_ROWS = 4
 
 
 class OpTable:
@@ -108,48 +102,6 @@ def interpret(
             values = np.ascontiguousarray(values, dtype=np.float64)
         return run_kernel(expr.codes, expr.args, values, table.kernel[0], table.kernel[1],
                           table.arity_array, columns)
-    return _run_numpy(expr, table, columns, (n,) if isinstance(n, int) else tuple(n), values, rows=False)
-
-
-def interpret_many(expr: Expr, columns: Array | Sequence[Array], n: int, coefs: Array) -> Array:
-    """Values of ``expr`` for each row of ``coefs`` (shape (m, n_coefs)): an (m, n) array,
-    row ``i`` equal to ``interpret(expr, columns, n, coefs[i])`` bit for bit.
-
-    One pass over the expression with the coefficients as (m, 1) columns that numpy
-    broadcasts against the data, so a finite-difference Jacobian of k coefficients
-    costs one walk instead of k (about 4x faster on 1,000 rows: benchmarks/RESULTS.md).
-
-    >>> from srkit.core.parse import parse
-    >>> e = parse("2*x0 + sin(x0)")
-    >>> x = [np.array([0.0, 1.0])]
-    >>> interpret_many(e, x, 2, np.array([[2.0], [3.0]])).tolist() == [
-    ...     interpret(e, x, 2, np.array([c])).tolist() for c in (2.0, 3.0)]
-    True
-    """
-    coefs = np.asarray(coefs, dtype=np.float64)
-    if coefs.ndim != 2 or coefs.shape[1] != expr.n_coefs:
-        raise ValueError(f"coefs must have shape (m, {expr.n_coefs}), got {coefs.shape}")
-    table = op_table(expr.opset)
-    rows_per_pass = _MANY_ELEMENTS // max(n, 1)
-    if rows_per_pass < _MANY_MIN_ROWS or (
-            table.kernel is not None and type(columns) is np.ndarray and columns.ndim == 2
-            and n <= kernel.MAX_POINTS):
-        # where interpret runs the kernel, so does this, row by row: the same libm
-        # calls, so that differences against interpret's values are exact; and on
-        # long columns a pass over many rows gains nothing (memory-bound)
-        return np.array([interpret(expr, columns, n, row) for row in coefs]).reshape(len(coefs), n)
-    parts = [_run_numpy(expr, table, columns, (len(chunk), n), chunk, rows=True)
-             for chunk in np.array_split(coefs, -(-len(coefs) // rows_per_pass))] if len(coefs) else []
-    return np.concatenate(parts) if parts else np.empty((0, n))
-
-
-def _run_numpy(
-    expr: Expr, table: OpTable, columns: Array | Sequence[Array], shape: tuple[int, ...], values: Array, rows: bool
-) -> Array:
-    """The stack machine on numpy: ``values`` is one coefficient vector, or (``rows``)
-    one per row of the result, pushed as (m, 1) columns.  An owned temporary is written
-    in place only when it already has the result's full ``shape``: a (m, 1) one cannot
-    hold its sum with a data column."""
     fns, arity, ufunc, const = table.fns, table.arity, table.ufunc, table.const
     codes = expr.codes.tolist()
     args = expr.args.tolist()
@@ -162,8 +114,7 @@ def _run_numpy(
                 stack.append(columns[args[i]])
                 owned.append(False)
             elif c == COEF:
-                j = args[i]
-                stack.append(values[:, j:j + 1] if rows else float(values[j]))
+                stack.append(float(values[args[i]]))
                 owned.append(False)
             else:
                 a = arity[c]
@@ -189,11 +140,11 @@ def _run_numpy(
                     left = stack.pop()
                     left_owned = owned.pop()
                     right = stack[-1]
-                    if ufunc[c] and left_owned and (not rows or left.shape == shape):
+                    if ufunc[c] and left_owned:
                         fn(left, right, out=left)  # type: ignore[misc]
                         stack[-1] = left
                         owned[-1] = True
-                    elif ufunc[c] and owned[-1] and (not rows or right.shape == shape):
+                    elif ufunc[c] and owned[-1]:
                         fn(left, right, out=right)  # type: ignore[misc]
                     elif ufunc[c]:
                         r = fn(left, right)  # type: ignore[misc]
@@ -205,7 +156,8 @@ def _run_numpy(
                         stack[-1] = _as_value(fn(left, right))  # type: ignore[misc]
                         owned[-1] = _is_fresh(stack[-1], left, right)
     out = stack[0]
-    if not owned[0] or out.shape != shape:
+    if not owned[0]:
+        shape = (n,) if isinstance(n, int) else tuple(n)
         out = np.array(np.broadcast_to(np.asarray(out, dtype=np.float64), shape), dtype=np.float64)
     return out  # type: ignore[no-any-return]
 

@@ -275,37 +275,3 @@ def test_lm_fits_the_other_coefficients_when_an_exponent_is_defined_at_one_point
     fitted, loss = _fit("0.9 * sqrt((x0 - 1.1*x1)**2 + 1.2*(x2 - 0.9*x3)**2)", X, y, n_restarts=0)
     assert loss < 1e-20
     np.testing.assert_allclose(fitted.coefs, [1.0, 1.0, 2.0, 1.0, 1.0, 2.0], atol=1e-9)
-
-
-def test_batched_jacobian_gives_the_same_fit_in_fewer_passes() -> None:
-    """With ``residual.many`` the Jacobian's columns come in one pass; the fit is the
-    same to the last bit as with one residual call per coefficient."""
-    from srkit.fitness.coefficients import ResidualFunction
-    from srkit.fitness.interpreter import interpret, interpret_many
-
-    rng = np.random.default_rng(0)
-    X = rng.uniform(0.5, 3.0, (2, 1000))
-    y = 1.7 * np.sin(0.8 * X[0]) + 0.5 * X[1] ** 1.5 + 0.1 * rng.normal(size=1000)
-    e = parse("1.0*sin(1.0*x0) + 1.0*x1**1.0 + 0.0", ["x0", "x1"])
-    calls = {"one": 0, "many": 0}
-
-    def one(c: np.ndarray) -> np.ndarray:
-        calls["one"] += 1
-        return interpret(e, X, 1000, c) - y
-
-    def many(C: np.ndarray) -> np.ndarray:
-        calls["many"] += 1
-        return interpret_many(e, X, 1000, C) - y
-
-    def loss_of(c: np.ndarray) -> float:
-        return float(np.mean((interpret(e, X, 1000, c) - y) ** 2))
-
-    fitter = CoefficientFitter(n_restarts=1)
-    plain = fitter.fit(e, one, loss_of)
-    plain_calls = calls["one"]
-    calls["one"] = 0
-    batched = fitter.fit(e, ResidualFunction(one, many), loss_of)
-    np.testing.assert_array_equal(batched[0], plain[0])
-    assert batched[1] == plain[1] and abs(batched[0][0] - 1.7) < 0.05
-    # 5 coefficients: each Jacobian was 5 calls, now 1
-    assert calls["many"] > 0 and calls["one"] + 5 * calls["many"] == plain_calls

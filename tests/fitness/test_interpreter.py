@@ -9,7 +9,7 @@ import pytest
 
 from srkit.core import Operator, default_registry, parse
 from srkit.fitness import interpret
-from srkit.fitness.interpreter import interpret_many, op_table
+from srkit.fitness.interpreter import op_table
 
 
 def _cols(n: int = 5, seed: int = 0) -> list[np.ndarray]:
@@ -136,25 +136,3 @@ def test_batched_kernel_matches_one_program_at_a_time():
     )
     for row, e in zip(out, exprs):
         np.testing.assert_array_equal(row, interpret(e, X, 50))
-
-
-@pytest.mark.parametrize("n", [40, 1000, 20000])  # the kernel, one numpy pass, row by row
-@pytest.mark.parametrize("formula", [
-    "0.5*(x0 + 1.2*x1 - 3.0)*(x0 - 2.0*x1) + 0.3*sin(0.5*x1 + 0.1) * exp(0.1*x0)",
-    "log(1.5*x0) + sqrt(x1 - 0.5) / (1.0 + 2.0*x0)",  # nan on part of the rows
-    "2.5", "sin(2.0) + x0", "x0 * x1",
-])
-def test_interpret_many_equals_interpret_row_by_row(formula: str, n: int) -> None:
-    e = parse(formula, ["x0", "x1"])
-    rng = np.random.default_rng(1)
-    cols = np.ascontiguousarray(rng.uniform(-3, 3, (2, n)))
-    C = e.coefs + rng.normal(0, 0.1, (7, e.n_coefs))
-    got = interpret_many(e, cols, n, C)
-    want = np.array([interpret(e, cols, n, c) for c in C])
-    assert got.shape == (7, n)
-    np.testing.assert_array_equal(got, want)  # bit for bit, nan where nan
-
-
-def test_interpret_many_checks_the_coefficient_shape() -> None:
-    with pytest.raises(ValueError, match=r"shape \(m, 2\)"):
-        interpret_many(parse("1.0*x0 + 2.0"), np.ones((1, 5)), 5, np.ones(2))

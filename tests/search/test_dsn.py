@@ -354,6 +354,49 @@ def test_log_space_applies_only_where_signs_allow_and_maps_back_to_powers():
     assert LogSpace.of(X, y, default_registry().operator_set(["add", "mul", "pow"], ["a", "b", "c"])) is None
 
 
+def test_factor_space_finds_the_monomial_a_law_is_a_multiple_of_and_maps_back():
+    from srkit.core.parse import parse
+    from srkit.search.dsn.factorspace import FactorSpace
+
+    names = ["m", "r", "v", "t"]
+    ops = default_registry().operator_set(["add", "sub", "mul", "div", "sin"], names)
+    X = np.random.default_rng(0).uniform(1, 5, (2000, 4))
+    m, r, v, t = X.T
+    # sin(t) changes sign, so the log space does not apply; the monomial still shows
+    space = FactorSpace.of(X, m * r * v * np.sin(t), ops)
+    assert space.powers == (1, 1, 1, 0)
+    assert np.allclose(space.target(m * r * v * np.sin(t), X), np.sin(t))
+    back = space.to_raw(parse("2 * sin(t)", ops))
+    assert np.allclose(interpret(back, list(X.T), len(X)), 2 * m * r * v * np.sin(t))
+    # a negative power: G*m1*m2*(1/r2 - 1/r1) style laws divide
+    quotient = FactorSpace.of(X, m * np.sin(t) / r**2, ops)
+    assert quotient.powers == (1, -2, 0, 0)
+    assert np.allclose(interpret(quotient.to_raw(parse("sin(t)", ops)), list(X.T), len(X)), m * np.sin(t) / r**2)
+    assert quotient.to_raw(parse("sin(t)", ops), max_size=5) is None
+    # ... which an operator set without div cannot write: that variable is left out
+    no_div = default_registry().operator_set(["add", "sub", "mul", "sin"], names)
+    assert FactorSpace.of(X, m * np.sin(t) / r**2, no_div).powers == (1, 0, 0, 0)
+    # no integer slope, or no variable of one sign: no factor space
+    assert FactorSpace.of(X, np.sqrt((m - r) ** 2 + (v - t) ** 2), ops) is None
+    assert FactorSpace.of(X - 3, (X[:, 0] - 3) * np.sin(t), ops) is None
+
+
+@pytest.mark.slow
+def test_factor_space_recovers_a_monomial_times_a_sign_changing_factor():
+    """``m*r*v*sin(t)`` changes sign (no log space) and needs four factors; divided by
+    the monomial it is ``sin(t)``."""
+    rng = np.random.default_rng(0)
+    X = rng.uniform(1, 5, (500, 4))
+    data = as_dataset(X, X[:, 0] * X[:, 1] * X[:, 2] * np.sin(X[:, 3]), feature_names=["m", "r", "v", "t"])
+    ops = default_registry().operator_set(["add", "sub", "mul", "div", "sin", "exp"], data.feature_names)
+    problem = Problem(data, ops, Evaluator(data))
+    result = DSNSearcher(batch_size=6).search(problem, budget=Budget(iterations=4), rng=np.random.default_rng(0))
+    found = result.best.expr.to_sympy()
+    truth = sympy.sympify("m*r*v*sin(t)", locals={n: sympy.Symbol(n, real=True) for n in data.feature_names})
+    assert result.best.loss <= problem.evaluator.loss_floor
+    assert sympy.simplify(found - truth) == 0, found
+
+
 @pytest.mark.slow
 def test_log_space_recovers_a_product_of_four_variables():
     """A product of four powers is out of reach of a depth-2, width-3 network in the raw
@@ -364,8 +407,9 @@ def test_log_space_recovers_a_product_of_four_variables():
     ops = default_registry().operator_set(["add", "sub", "mul", "div", "exp", "log", "pow", "sin"],
                                           data.feature_names)
     problem = Problem(data, ops, Evaluator(data))
-    result = DSNSearcher(batch_size=6).search(problem, budget=Budget(iterations=3),
-                                                            rng=np.random.default_rng(0))
+    # without the factor space, whose seed ``c * q1*q2/(eps*r**2)`` would be the answer
+    result = DSNSearcher(batch_size=6, factor_space=False).search(problem, budget=Budget(iterations=3),
+                                                                  rng=np.random.default_rng(0))
     found = result.best.expr.to_sympy()
     truth = sympy.sympify("q1*q2/(4*eps*r**2)", locals={n: sympy.Symbol(n, real=True) for n in data.feature_names})
     assert result.best.loss <= problem.evaluator.loss_floor

@@ -119,6 +119,11 @@ class DSNConfig:
         sign and ``exp`` is an operator.  Each space has its own controller; after one
         batch each, 3 of every 4 batches go to the space with the best reward so far.
         See :mod:`srkit.search.dsn.logspace`.
+    factor_space : also train networks on ``y / M``, where ``M`` is the monomial of the
+        variables whose slope in a regression of ``log|y|`` on ``log|x_j|`` is an integer
+        (``m*r*v`` in ``m*r*v*sin(theta)``); a network ``f`` becomes ``M * f``.  Unlike
+        the log space it works where ``y`` changes sign.  Space selection as for the log
+        space.  See :mod:`srkit.search.dsn.factorspace`.
     complexity_weight : reward = 1 / (1 + NRMSE) - complexity_weight * complexity.
     patience_after_exact : controller updates still run after an exact fit is found
         (the search may still find a simpler exact form).
@@ -184,6 +189,7 @@ class DSNConfig:
     lift_terms: bool = True
     rational_refit: bool = True
     log_space: bool = True
+    factor_space: bool = True
     complexity_weight: float = 0.002
     patience_after_exact: int = 2
     # execution

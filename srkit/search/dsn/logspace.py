@@ -79,8 +79,13 @@ class LogSpace:
         logs = np.log(np.abs(X[:, list(self.columns)]))
         return np.concatenate([X, logs], axis=1)
 
-    def target(self, y: np.ndarray) -> np.ndarray:
-        """``log|y|``."""
+    @property
+    def n_log_inputs(self) -> int:
+        """How many ``log|x_j|`` inputs :meth:`inputs` appends."""
+        return len(self.columns)
+
+    def target(self, y: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """``log|y|`` (``X`` is not needed; it is taken so all spaces share one call)."""
         return np.log(np.abs(y))
 
     def to_raw(self, expr: Expr, max_size: int | None = None) -> Expr | None:

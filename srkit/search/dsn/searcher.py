@@ -18,8 +18,10 @@ with one thread (restored afterwards).  Beyond the paper, the best formula of ea
 is expanded into a sum of terms and the sub-sum the data needs is found by least squares
 (``sparse_refit``): networks compute ``(a*x + b)**2``-style forms that are exact only
 once expanded and thinned.  Where ``y`` keeps one sign, networks are also trained in log
-space (``log_space``, :mod:`srkit.search.dsn.logspace`), where products of powers are sums;
-the space whose networks score better gets most of the batches (:func:`_pick_space`).
+space (``log_space``, :mod:`srkit.search.dsn.logspace`), where products of powers are sums,
+and where ``y`` is a multiple of a monomial ``M`` of the inputs, on ``y / M``
+(``factor_space``, :mod:`srkit.search.dsn.factorspace`); the space whose networks score
+better gets most of the batches (:func:`_pick_space`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchSta
 from srkit.search.dsn.config import DSNConfig
 from srkit.search.dsn.controller import Controller
 from srkit.search.dsn.extract import extract, required_operators
+from srkit.search.dsn.factorspace import FactorSpace
 from srkit.search.dsn.logspace import LogSpace
 from srkit.search.dsn.network import NetworkBatch, train_batch, unit_library
 from srkit.search.mcts.terms import TermRegression
@@ -142,15 +145,27 @@ class DSNSearcher:
             uniform=not cfg.policy_gradient,
         )
         spaces = [_Space.build(data.X, y, rows, problem.opset, None, cfg.add_bias, make_controller(), device, dtype)]
-        log_space = LogSpace.of(data.X, y, problem.opset) if cfg.log_space else None
-        if log_space is not None:
-            spaces.append(_Space.build(data.X, y, rows, problem.opset, log_space, cfg.add_bias, make_controller(),
-                                       device, dtype))
+        views = [
+            LogSpace.of(data.X, y, problem.opset) if cfg.log_space else None,
+            FactorSpace.of(data.X, y, problem.opset) if cfg.factor_space else None,
+        ]
+        starts = [Expr.coefficient(problem.opset, float(np.mean(y))), *problem.seeds]
+        for view in views:
+            if isinstance(view, FactorSpace):
+                # the monomial alone, ``c * M``, is a candidate; where it is the whole law
+                # (``y / M`` constant) there is nothing left for networks to learn
+                starts.append(view.to_raw(Expr.coefficient(problem.opset, 1.0)))
+                rest = view.target(y, data.X)
+                if np.std(rest) <= 1e-12 * np.abs(np.mean(rest)):
+                    continue
+            if view is not None:
+                spaces.append(_Space.build(data.X, y, rows, problem.opset, view, cfg.add_bias, make_controller(),
+                                           device, dtype))
         var_y = float(np.var(y)) or 1.0
         deadline = state.start + state.budget.time if state.budget.time is not None else math.inf
 
         # the mean and any seeds first: the front is never empty, even if time runs out at once
-        for e in [Expr.coefficient(problem.opset, float(np.mean(y))), *problem.seeds]:
+        for e in starts:
             fitted, loss = evaluator.fit(e.with_opset(problem.opset))
             self._offer(state, fitted, loss)
         refine_rows = None
@@ -350,7 +365,8 @@ class _Space:
     """What one family of networks is trained on, and how its formulas map back.
 
     The raw space is ``X / x_scale`` against the standardised ``y``; the log space
-    (:class:`LogSpace`) adds ``log|x_j|`` inputs and fits ``log|y|``.  Each space has
+    (:class:`LogSpace`) adds ``log|x_j|`` inputs and fits ``log|y|``; the factor space
+    (:class:`FactorSpace`) fits ``y / M`` for a monomial ``M``.  Each space has
     its own controller: the architectures that work differ between them.
     """
 
@@ -360,19 +376,19 @@ class _Space:
     y_scale: float
     y_offset: float
     opset: Any
-    log: LogSpace | None
+    view: LogSpace | FactorSpace | None
     controller: Controller
     best_reward: float = -math.inf
 
     @classmethod
     def build(
-        cls, X: np.ndarray, y: np.ndarray, rows: np.ndarray, opset: Any, log: LogSpace | None, add_bias: bool,
+        cls, X: np.ndarray, y: np.ndarray, rows: np.ndarray, opset: Any, view: LogSpace | FactorSpace | None, add_bias: bool,
         controller: Controller, device: Any, dtype: Any,
     ) -> _Space:
         import torch
 
-        if log is not None:
-            X, y, opset = log.inputs(X), log.target(y), log.extended
+        if view is not None:
+            X, y, opset = view.inputs(X), view.target(y, X), view.extended
         y_offset = float(np.mean(y)) if add_bias else 0.0
         y_scale = float(np.std(y) if add_bias else np.sqrt(np.mean(y * y))) or 1.0
         # networks see every variable divided by its root mean square (so that unit inputs
@@ -381,12 +397,12 @@ class _Space:
         # log inputs keep scale 1: their weights are the powers, to be snapped
         x_scale = np.sqrt(np.mean(X**2, axis=0))
         x_scale = np.where(np.isfinite(x_scale) & (x_scale > 0), x_scale, 1.0)
-        if log is not None:
-            x_scale[-len(log.columns):] = 1.0
+        if view is not None and view.n_log_inputs:
+            x_scale[-view.n_log_inputs:] = 1.0
         return cls(
             X=torch.tensor(X[rows] / x_scale, device=device, dtype=dtype),
             y=torch.tensor((y[rows] - y_offset) / y_scale, device=device, dtype=dtype),
-            x_scale=x_scale, y_scale=y_scale, y_offset=y_offset, opset=opset, log=log, controller=controller,
+            x_scale=x_scale, y_scale=y_scale, y_offset=y_offset, opset=opset, view=view, controller=controller,
         )
 
     def extract(
@@ -398,7 +414,7 @@ class _Space:
         variables: refining such a formula costs seconds and it could never be offered."""
         expr = extract(weights, arch, units, self.opset, threshold=threshold, output_threshold=output_threshold,
                        x_scale=self.x_scale, y_scale=self.y_scale, y_offset=self.y_offset)
-        return expr if self.log is None else self.log.to_raw(expr, max_size)
+        return expr if self.view is None else self.view.to_raw(expr, max_size)
 
 
 class _Refiner:

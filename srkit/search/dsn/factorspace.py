@@ -30,7 +30,10 @@ __all__ = ["FactorSpace"]
 
 @dataclass(frozen=True)
 class FactorSpace:
-    """``y`` divided by the monomial ``prod(x_j ** powers[j])``.
+    """``y`` divided by the monomial ``M = prod(x_j ** powers[j])``, or with ``invert``
+    its reciprocal ``M / y``: a network then fits ``h`` and the formula is ``M / h``.
+    The reciprocal turns ``G*m1*m2 / (dx**2 + dy**2 + dz**2)`` into a sum of three
+    squares (one layer) and ``1 / (1/d1 + n/d2)`` into a sum of two quotients.
 
     Examples
     --------
@@ -45,23 +48,31 @@ class FactorSpace:
     (1, 1, 0)
     >>> str(space.to_raw(parse("2 * sin(t)", ops)))
     'm * r * (2.0 * sin(t))'
+    >>> inverse = FactorSpace.of(X, X[:, 0] / (X[:, 1] + X[:, 2]), ops, invert=True)
+    >>> inverse.powers, str(inverse.to_raw(parse("r + t", ops)))
+    ((1, 0, 0), 'm / (r + t)')
     """
 
     powers: tuple[int, ...]
     opset: OperatorSet
+    invert: bool = False
 
     #: no extra inputs: the networks see the raw variables
     n_log_inputs = 0
 
     @classmethod
     def of(
-        cls, X: np.ndarray, y: np.ndarray, opset: OperatorSet, tolerance: float = 0.1, max_power: int = 3
+        cls, X: np.ndarray, y: np.ndarray, opset: OperatorSet, invert: bool = False, tolerance: float = 0.1,
+        max_power: int = 3,
     ) -> FactorSpace | None:
         """The monomial factor of ``y``, or None where there is none: no variable keeps
         one sign, no slope of ``log|y|`` on ``log|x_j|`` is within ``tolerance`` of a
         non-zero integer of at most ``max_power``, or a negative power is found and the
         operator set has no ``div``.  Rows where ``y`` is 0 or not finite are left out of
-        the regression."""
+        the regression.  With ``invert`` (which needs ``div``), the monomial may be 1,
+        and ``y / M`` must keep one sign (so that ``M / y`` has no poles)."""
+        if invert and not opset.has("div"):
+            return None
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         columns = [j for j in range(X.shape[1]) if _one_sign(X[:, j])]
@@ -75,9 +86,10 @@ class FactorSpace:
             k = int(np.rint(slope))
             if k != 0 and abs(slope - k) <= tolerance and abs(k) <= max_power and (k > 0 or opset.has("div")):
                 powers[j] = k
-        if not any(powers):
-            return None
-        return cls(powers=tuple(powers), opset=opset)
+        space = cls(powers=tuple(powers), opset=opset, invert=invert)
+        if invert:
+            return space if _one_sign(y / space.monomial(X)) else None
+        return space if any(powers) else None
 
     @property
     def extended(self) -> OperatorSet:
@@ -94,12 +106,14 @@ class FactorSpace:
         return X
 
     def target(self, y: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """``y / M``."""
-        return y / self.monomial(X)
+        """``y / M``, or ``M / y`` with ``invert``."""
+        ratio = y / self.monomial(X)
+        return 1.0 / ratio if self.invert else ratio
 
     def to_raw(self, expr: Expr, max_size: int | None = None) -> Expr | None:
         """``M * expr`` (numerator variables times ``expr``, divided by the denominator
-        ones); None when it has more than ``max_size`` nodes."""
+        ones), or ``M / expr`` with ``invert``; None when it has more than ``max_size``
+        nodes."""
         ops = self.opset
 
         def product(indices: list[int]) -> Expr | None:
@@ -111,9 +125,14 @@ class FactorSpace:
 
         numerator = product([j for j, k in enumerate(self.powers) if k > 0 for _ in range(k)])
         denominator = product([j for j, k in enumerate(self.powers) if k < 0 for _ in range(-k)])
-        result = expr if numerator is None else Expr.apply(ops, "mul", numerator, expr)
-        if denominator is not None:
-            result = Expr.apply(ops, "div", result, denominator)
+        if self.invert:
+            below = expr if denominator is None else Expr.apply(ops, "mul", expr, denominator)
+            above = numerator if numerator is not None else Expr.coefficient(ops, 1.0)
+            result = Expr.apply(ops, "div", above, below)
+        else:
+            result = expr if numerator is None else Expr.apply(ops, "mul", numerator, expr)
+            if denominator is not None:
+                result = Expr.apply(ops, "div", result, denominator)
         if max_size is not None and result.size > max_size:
             return None
         return result

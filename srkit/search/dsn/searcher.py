@@ -148,10 +148,11 @@ class DSNSearcher:
         views = [
             LogSpace.of(data.X, y, problem.opset) if cfg.log_space else None,
             FactorSpace.of(data.X, y, problem.opset) if cfg.factor_space else None,
+            FactorSpace.of(data.X, y, problem.opset, invert=True) if cfg.factor_space else None,
         ]
         starts = [Expr.coefficient(problem.opset, float(np.mean(y))), *problem.seeds]
         for view in views:
-            if isinstance(view, FactorSpace):
+            if isinstance(view, FactorSpace) and not view.invert:
                 # the monomial alone, ``c * M``, is a candidate; where it is the whole law
                 # (``y / M`` constant) there is nothing left for networks to learn
                 starts.append(view.to_raw(Expr.coefficient(problem.opset, 1.0)))

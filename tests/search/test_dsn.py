@@ -376,6 +376,14 @@ def test_factor_space_finds_the_monomial_a_law_is_a_multiple_of_and_maps_back():
     # ... which an operator set without div cannot write: that variable is left out
     no_div = default_registry().operator_set(["add", "sub", "mul", "sin"], names)
     assert FactorSpace.of(X, m * np.sin(t) / r**2, no_div).powers == (1, 0, 0, 0)
+    # the reciprocal view: M / y is a sum of squares, and only where y / M keeps one sign
+    squares = r**2 + v**2 + t**2
+    inverse = FactorSpace.of(X, m / squares, ops, invert=True)
+    assert inverse.powers == (1, 0, 0, 0)
+    assert np.allclose(inverse.target(m / squares, X), squares)
+    assert np.allclose(interpret(inverse.to_raw(parse("r*r + v*v + t*t", ops)), list(X.T), len(X)), m / squares)
+    assert FactorSpace.of(X, m * np.sin(t), ops, invert=True) is None
+    assert FactorSpace.of(X, m / squares, no_div, invert=True) is None
     # no integer slope, or no variable of one sign: no factor space
     assert FactorSpace.of(X, np.sqrt((m - r) ** 2 + (v - t) ** 2), ops) is None
     assert FactorSpace.of(X - 3, (X[:, 0] - 3) * np.sin(t), ops) is None

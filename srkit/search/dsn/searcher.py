@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
@@ -220,7 +220,20 @@ class DSNSearcher:
             # exact fits too: (x + a)*(x + b) + c is exact and its expansion is smaller
             if cfg.sparse_refit and batch_best is not None and time.perf_counter() < deadline:
                 _, j, best = batch_best
-                for e, e_loss in self._sparse_refit(sparse, refiner, best, sparse_done, rng, deadline):
+                found = self._sparse_refit(sparse, refiner, best, sparse_done, rng, deadline)
+                if space.view is not None and time.perf_counter() < deadline:
+                    # the same search on the network's own formula against the space's own
+                    # target: ``M / y = dx**2 + dy**2 + dz**2`` is a sum of terms there,
+                    # not in the raw variables
+                    in_view = space.extract(net.weights_of(j), episode.archs[j], units, thresholds[0],
+                                            cfg.output_threshold, 2 * problem.max_size, raw=False)
+                    if in_view is not None:
+                        view_sparse = space.term_regression(problem, cfg.max_refine_points)
+                        before = view_sparse.evaluator.n_evals
+                        found += self._sparse_refit(view_sparse, refiner, in_view, space.sparse_done, rng, deadline,
+                                                    space.view)
+                        evaluator.n_evals += view_sparse.evaluator.n_evals - before
+                for e, e_loss in found:
                     self._offer(state, e, e_loss)
                     rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
             space.best_reward = max(space.best_reward, float(rewards.max()))
@@ -288,13 +301,17 @@ class DSNSearcher:
 
     def _sparse_refit(
         self, sparse: TermRegression, evaluator: _Refiner, expr: Expr, done: set[str],
-        rng: np.random.Generator, deadline: float,
+        rng: np.random.Generator, deadline: float, view: LogSpace | FactorSpace | None = None,
     ) -> list[tuple[Expr, float]]:
         """Sub-sums of ``expr`` expanded into terms (and, with ``rational_refit``, ratios
         of two such sums), weights by least squares; the best few of each kind are
         refined (their inner coefficients snapped) like any other formula.  Ratios are
         ranked apart: their linearised weights (``y * Q = P``) fit worse than a refit
-        does, so the best sums would crowd out an exact ratio."""
+        does, so the best sums would crowd out an exact ratio.
+
+        With a ``view``, ``expr`` and ``sparse`` are in that space (its inputs, its
+        target); the best few models are mapped back to the raw variables and refined
+        there, and only those are returned (the view's losses are not the problem's)."""
         terms = expanded_terms(expr, self.config.max_expanded_terms, lift=self.config.lift_terms)
         key = " + ".join(sorted(str(t) for t in terms))
         if len(terms) < 2 or key in done:
@@ -306,12 +323,14 @@ class DSNSearcher:
         sparse.fit_terms(terms, lambda e, loss: sums.append((loss, len(sums), e)), rng, stop=stop)
         if self.config.rational_refit:
             sparse.fit_rational_terms(terms, lambda e, loss: ratios.append((loss, len(ratios), e)), rng, stop=stop)
-        out = [(e, loss) for loss, _, e in sums + ratios]
+        out = [(e, loss) for loss, _, e in sums + ratios] if view is None else []
         for found in (sums, ratios):
             for _, _, e in sorted(found, key=lambda f: (f[0], f[2].complexity))[: self.config.refine_top]:
                 if stop():
                     break
-                out.append(self._score(evaluator, e, True))
+                raw = e if view is None else view.to_raw(e, sparse.max_size)
+                if raw is not None:
+                    out.append(self._score(evaluator, raw, True))
         return out
 
     def _offer(self, state: SearchState, expr: Expr, loss: float) -> None:
@@ -380,6 +399,9 @@ class _Space:
     view: LogSpace | FactorSpace | None
     controller: Controller
     best_reward: float = -math.inf
+    #: the sparse refit in this space (views only), built at first use
+    sparse: TermRegression | None = None
+    sparse_done: set[str] = field(default_factory=set)
 
     @classmethod
     def build(
@@ -408,14 +430,29 @@ class _Space:
 
     def extract(
         self, weights: dict[str, Any], arch: Any, units: Any, threshold: float, output_threshold: float,
-        max_size: int,
+        max_size: int, raw: bool = True,
     ) -> Expr | None:
-        """The network's formula in the raw variables; None when it cannot be written with
-        the operators or (log space) has more than ``max_size`` nodes once back in the raw
-        variables: refining such a formula costs seconds and it could never be offered."""
+        """The network's formula in the raw variables (``raw=False``: in the space's own);
+        None when it cannot be written with the operators or has more than ``max_size``
+        nodes once back in the raw variables: refining such a formula costs seconds and
+        it could never be offered."""
         expr = extract(weights, arch, units, self.opset, threshold=threshold, output_threshold=output_threshold,
                        x_scale=self.x_scale, y_scale=self.y_scale, y_offset=self.y_offset)
-        return expr if self.view is None else self.view.to_raw(expr, max_size)
+        return expr if self.view is None or not raw or expr is None else self.view.to_raw(expr, max_size)
+
+    def term_regression(self, problem: Problem, max_rows: int) -> TermRegression:
+        """The sparse refit against this space's target, on its inputs (built once; its
+        own Evaluator, whose evaluations the caller charges to the problem's)."""
+        if self.sparse is None:
+            from srkit.core import as_dataset
+            from srkit.fitness.evaluator import Evaluator
+
+            assert self.view is not None
+            X, y = problem.dataset.X, problem.dataset.y
+            data = as_dataset(self.view.inputs(X), self.view.target(y, X), feature_names=self.opset.variables)
+            self.sparse = TermRegression(Evaluator(data), self.opset, max_size=problem.max_size,
+                                         max_rows=max_rows, refit=False)
+        return self.sparse
 
 
 class _Refiner:

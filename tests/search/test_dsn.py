@@ -378,15 +378,34 @@ def test_factor_space_finds_the_monomial_a_law_is_a_multiple_of_and_maps_back():
     assert FactorSpace.of(X, m * np.sin(t) / r**2, no_div).powers == (1, 0, 0, 0)
     # the reciprocal view: M / y is a sum of squares, and only where y / M keeps one sign
     squares = r**2 + v**2 + t**2
-    inverse = FactorSpace.of(X, m / squares, ops, invert=True)
+    inverse = FactorSpace.of(X, m / squares, ops, power=-1)
     assert inverse.powers == (1, 0, 0, 0)
     assert np.allclose(inverse.target(m / squares, X), squares)
     assert np.allclose(interpret(inverse.to_raw(parse("r*r + v*v + t*t", ops)), list(X.T), len(X)), m / squares)
-    assert FactorSpace.of(X, m * np.sin(t), ops, invert=True) is None
-    assert FactorSpace.of(X, m / squares, no_div, invert=True) is None
+    assert FactorSpace.of(X, m * np.sin(t), ops, power=-1) is None
+    assert FactorSpace.of(X, m / squares, no_div, power=-1) is None
     # no integer slope, or no variable of one sign: no factor space
     assert FactorSpace.of(X, np.sqrt((m - r) ** 2 + (v - t) ** 2), ops) is None
     assert FactorSpace.of(X - 3, (X[:, 0] - 3) * np.sin(t), ops) is None
+
+
+def test_the_view_screen_finds_a_distance_before_any_network_learns():
+    """``sqrt((x2 - x1)**2 + (y2 - y1)**2)`` squared is a sum of the variables' pairwise
+    products: the screen of the views finds it in closed form."""
+    X = np.random.default_rng(0).uniform(1, 5, (500, 4))
+    x1, x2, y1, y2 = X.T
+    data = as_dataset(X, np.sqrt((x2 - x1) ** 2 + (y2 - y1) ** 2), feature_names=["x1", "x2", "y1", "y2"])
+    ops = default_registry().operator_set(["add", "sub", "mul", "div", "pow", "sqrt", "sin"], data.feature_names)
+    problem = Problem(data, ops, Evaluator(data))
+    result = DSNSearcher(batch_size=2, depths=(1,), widths=(1,)).search(
+        problem, budget=Budget(iterations=1), rng=np.random.default_rng(0))
+    syms = {n: sympy.Symbol(n, real=True) for n in data.feature_names}
+    assert result.best.loss <= problem.evaluator.loss_floor
+    assert sympy.simplify(result.best.expr.to_sympy() - sympy.sympify("sqrt((x2-x1)**2 + (y2-y1)**2)", locals=syms)) == 0
+    # without the factor views there is no screen, and one tiny network does not find it
+    plain = DSNSearcher(batch_size=2, depths=(1,), widths=(1,), factor_space=False).search(
+        problem, budget=Budget(iterations=1), rng=np.random.default_rng(0))
+    assert plain.best.loss > 1e-6
 
 
 @pytest.mark.slow

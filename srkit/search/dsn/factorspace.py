@@ -30,17 +30,22 @@ __all__ = ["FactorSpace"]
 
 @dataclass(frozen=True)
 class FactorSpace:
-    """``y`` divided by the monomial ``M = prod(x_j ** powers[j])``, or with ``invert``
-    its reciprocal ``M / y``: a network then fits ``h`` and the formula is ``M / h``.
-    The reciprocal turns ``G*m1*m2 / (dx**2 + dy**2 + dz**2)`` into a sum of three
-    squares (one layer) and ``1 / (1/d1 + n/d2)`` into a sum of two quotients.
+    """``(y / M) ** power`` for the monomial ``M = prod(x_j ** powers[j])``: a network
+    fits ``h`` and the formula is ``M * h ** (1 / power)``.
+
+    ``power=1`` divides the monomial out; ``power=-1``, the reciprocal, turns
+    ``G*m1*m2 / (dx**2 + dy**2 + dz**2)`` into a sum of three squares and
+    ``1 / (1/d1 + n/d2)`` into a sum of two quotients; ``power=2`` turns
+    ``sqrt(dx**2 + dy**2)`` into a sum of squares.  Every power but 1 needs ``y / M``
+    of one sign (no poles, no square root of a negative number); its sign is kept in
+    ``sign``.
 
     Examples
     --------
     >>> import numpy as np
     >>> from srkit.core.builtins import default_registry
     >>> from srkit.core.parse import parse
-    >>> ops = default_registry().operator_set(["add", "mul", "div", "sin"], ["m", "r", "t"])
+    >>> ops = default_registry().operator_set(["add", "mul", "div", "sin", "sqrt"], ["m", "r", "t"])
     >>> rng = np.random.default_rng(0)
     >>> X = rng.uniform(1, 5, (500, 3))
     >>> space = FactorSpace.of(X, X[:, 0] * X[:, 1] * np.sin(X[:, 2]), ops)
@@ -48,30 +53,35 @@ class FactorSpace:
     (1, 1, 0)
     >>> str(space.to_raw(parse("2 * sin(t)", ops)))
     'm * r * (2.0 * sin(t))'
-    >>> inverse = FactorSpace.of(X, X[:, 0] / (X[:, 1] + X[:, 2]), ops, invert=True)
+    >>> inverse = FactorSpace.of(X, X[:, 0] / (X[:, 1] + X[:, 2]), ops, power=-1)
     >>> inverse.powers, str(inverse.to_raw(parse("r + t", ops)))
     ((1, 0, 0), 'm / (r + t)')
     """
 
     powers: tuple[int, ...]
     opset: OperatorSet
-    invert: bool = False
+    power: int = 1
+    sign: float = 1.0
 
     #: no extra inputs: the networks see the raw variables
     n_log_inputs = 0
 
     @classmethod
     def of(
-        cls, X: np.ndarray, y: np.ndarray, opset: OperatorSet, invert: bool = False, tolerance: float = 0.1,
+        cls, X: np.ndarray, y: np.ndarray, opset: OperatorSet, power: int = 1, tolerance: float = 0.1,
         max_power: int = 3,
     ) -> FactorSpace | None:
-        """The monomial factor of ``y``, or None where there is none: no variable keeps
-        one sign, no slope of ``log|y|`` on ``log|x_j|`` is within ``tolerance`` of a
-        non-zero integer of at most ``max_power``, or a negative power is found and the
-        operator set has no ``div``.  Rows where ``y`` is 0 or not finite are left out of
-        the regression.  With ``invert`` (which needs ``div``), the monomial may be 1,
-        and ``y / M`` must keep one sign (so that ``M / y`` has no poles)."""
-        if invert and not opset.has("div"):
+        """The monomial factor of ``y`` and the view ``(y / M) ** power``, or None where
+        it does not apply.  ``M`` is made of the variables that keep one sign whose slope
+        in the regression of ``log|y|`` on ``log|x_j|`` is within ``tolerance`` of a
+        non-zero integer of at most ``max_power`` (negative ones only with ``div``); rows
+        where ``y`` is 0 or not finite are left out of the regression.  None when:
+        ``power=1`` and no such variable; another power and ``y / M`` changes sign, or
+        the operator set cannot write ``h ** (1 / power)`` (``div`` for a negative power,
+        ``sqrt`` or ``pow`` for 2 and -2)."""
+        if power not in (1, -1, 2, -2):
+            raise ValueError(f"power must be 1, -1, 2 or -2, got {power}")
+        if (power < 0 and not opset.has("div")) or (abs(power) == 2 and not (opset.has("sqrt") or opset.has("pow"))):
             return None
         X = np.asarray(X, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
@@ -86,10 +96,13 @@ class FactorSpace:
             k = int(np.rint(slope))
             if k != 0 and abs(slope - k) <= tolerance and abs(k) <= max_power and (k > 0 or opset.has("div")):
                 powers[j] = k
-        space = cls(powers=tuple(powers), opset=opset, invert=invert)
-        if invert:
-            return space if _one_sign(y / space.monomial(X)) else None
-        return space if any(powers) else None
+        space = cls(powers=tuple(powers), opset=opset)
+        if power == 1:
+            return space if any(powers) else None
+        ratio = y / space.monomial(X)
+        if not _one_sign(ratio):
+            return None
+        return cls(powers=tuple(powers), opset=opset, power=power, sign=float(np.sign(ratio[0])))
 
     @property
     def extended(self) -> OperatorSet:
@@ -97,7 +110,7 @@ class FactorSpace:
         return self.opset
 
     def monomial(self, X: np.ndarray) -> np.ndarray:
-        """``prod(x_j ** powers[j])`` on every row."""
+        """``prod(x_j ** powers[j])`` on every row (1 when there is no factor)."""
         X = np.asarray(X, dtype=np.float64)
         return np.prod([X[:, j] ** k for j, k in enumerate(self.powers) if k], axis=0)
 
@@ -106,14 +119,14 @@ class FactorSpace:
         return X
 
     def target(self, y: np.ndarray, X: np.ndarray) -> np.ndarray:
-        """``y / M``, or ``M / y`` with ``invert``."""
+        """``(y / M) ** power`` (of ``|y / M|`` for every power but 1)."""
         ratio = y / self.monomial(X)
-        return 1.0 / ratio if self.invert else ratio
+        return ratio if self.power == 1 else np.abs(ratio) ** float(self.power)
 
     def to_raw(self, expr: Expr, max_size: int | None = None) -> Expr | None:
-        """``M * expr`` (numerator variables times ``expr``, divided by the denominator
-        ones), or ``M / expr`` with ``invert``; None when it has more than ``max_size``
-        nodes."""
+        """``sign * M * expr ** (1 / power)``, written with ``mul`` and ``div`` of the
+        variables (and ``sqrt`` or ``pow`` for a power of 2 or -2); None when it has more
+        than ``max_size`` nodes."""
         ops = self.opset
 
         def product(indices: list[int]) -> Expr | None:
@@ -125,12 +138,18 @@ class FactorSpace:
 
         numerator = product([j for j, k in enumerate(self.powers) if k > 0 for _ in range(k)])
         denominator = product([j for j, k in enumerate(self.powers) if k < 0 for _ in range(-k)])
-        if self.invert:
-            below = expr if denominator is None else Expr.apply(ops, "mul", expr, denominator)
+        h = expr
+        if abs(self.power) == 2:
+            h = (Expr.apply(ops, "sqrt", h) if ops.has("sqrt")
+                 else Expr.apply(ops, "pow", h, Expr.coefficient(ops, 0.5)))
+        if self.sign < 0:
+            h = Expr.apply(ops, "mul", Expr.coefficient(ops, -1.0), h)
+        if self.power < 0:
+            below = h if denominator is None else Expr.apply(ops, "mul", h, denominator)
             above = numerator if numerator is not None else Expr.coefficient(ops, 1.0)
             result = Expr.apply(ops, "div", above, below)
         else:
-            result = expr if numerator is None else Expr.apply(ops, "mul", numerator, expr)
+            result = h if numerator is None else Expr.apply(ops, "mul", numerator, h)
             if denominator is not None:
                 result = Expr.apply(ops, "div", result, denominator)
         if max_size is not None and result.size > max_size:

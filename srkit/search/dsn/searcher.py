@@ -53,6 +53,12 @@ __all__ = ["DSNSearcher"]
 _LATE_REFINE = 3
 #: seconds past the time budget after which no more formulas of a batch are scored
 _GRACE = 1.0
+#: the view screen's backward elimination starts from all columns up to this many: the
+#: lifted library of n variables has n + n(n+1)/2 + n(n-1) columns (26 for 4, 57 for 6,
+#: 126 for 9, where it took 113 s).  Greedy steps took ``x1/x2 + x2/x1`` for
+#: ``(x2 - x1)**2`` on 5 of 9 samples of sqrt((x2-x1)**2 + (y2-y1)**2); from all
+#: columns, 0 of 9
+_SCREEN_ELIMINATION = 80
 
 
 class DSNSearcher:
@@ -148,11 +154,11 @@ class DSNSearcher:
         views = [
             LogSpace.of(data.X, y, problem.opset) if cfg.log_space else None,
             FactorSpace.of(data.X, y, problem.opset) if cfg.factor_space else None,
-            FactorSpace.of(data.X, y, problem.opset, invert=True) if cfg.factor_space else None,
+            FactorSpace.of(data.X, y, problem.opset, power=-1) if cfg.factor_space else None,
         ]
         starts = [Expr.coefficient(problem.opset, float(np.mean(y))), *problem.seeds]
         for view in views:
-            if isinstance(view, FactorSpace) and not view.invert:
+            if isinstance(view, FactorSpace) and view.power == 1:
                 # the monomial alone, ``c * M``, is a candidate; where it is the whole law
                 # (``y / M`` constant) there is nothing left for networks to learn
                 starts.append(view.to_raw(Expr.coefficient(problem.opset, 1.0)))
@@ -178,6 +184,9 @@ class DSNSearcher:
         sparse = TermRegression(evaluator, problem.opset, max_size=problem.max_size, max_rows=cfg.max_refine_points,
                                 refit=False)
         sparse_done: set[str] = set()
+        if cfg.factor_space and cfg.sparse_refit:
+            for e, e_loss in self._screen_views(problem, refiner, rng, deadline):
+                self._offer(state, e, e_loss)
         exact_since: int | None = None
         thresholds = [cfg.prune_threshold] + sorted(t for t in cfg.extra_thresholds if t > cfg.prune_threshold)
         batches = 0
@@ -302,6 +311,7 @@ class DSNSearcher:
     def _sparse_refit(
         self, sparse: TermRegression, evaluator: _Refiner, expr: Expr, done: set[str],
         rng: np.random.Generator, deadline: float, view: LogSpace | FactorSpace | None = None,
+        rational: bool | None = None,
     ) -> list[tuple[Expr, float]]:
         """Sub-sums of ``expr`` expanded into terms (and, with ``rational_refit``, ratios
         of two such sums), weights by least squares; the best few of each kind are
@@ -321,7 +331,7 @@ class DSNSearcher:
         sums: list[tuple[float, int, Expr]] = []
         ratios: list[tuple[float, int, Expr]] = []
         sparse.fit_terms(terms, lambda e, loss: sums.append((loss, len(sums), e)), rng, stop=stop)
-        if self.config.rational_refit:
+        if self.config.rational_refit if rational is None else rational:
             sparse.fit_rational_terms(terms, lambda e, loss: ratios.append((loss, len(ratios), e)), rng, stop=stop)
         out = [(e, loss) for loss, _, e in sums + ratios] if view is None else []
         for found in (sums, ratios):
@@ -332,6 +342,30 @@ class DSNSearcher:
                 if raw is not None:
                     out.append(self._score(evaluator, raw, True))
         return out
+
+    def _screen_views(
+        self, problem: Problem, refiner: _Refiner, rng: np.random.Generator, deadline: float,
+    ) -> list[tuple[Expr, float]]:
+        """Before any network: in each factor view ``(y / M) ** p``, ``p`` in 1, -1, 2,
+        -2, the sparse sums and ratios over the variables and their pairwise products
+        and quotients (the lifted library of ``x_1 + ... + x_n``), mapped back and refined.
+        ``sqrt(dx**2 + dy**2)`` squared and ``G*m1*m2 / r**2``'s reciprocal over
+        ``G*m1*m2`` are such sums; no network needs to find them.  The views get up to
+        10 terms (the reciprocal of I.9.18 has 9)."""
+        opset, found = problem.opset, []
+        every_variable = Expr.variable(opset, 0)
+        for j in range(1, opset.n_variables):
+            every_variable = Expr.apply(opset, "add", every_variable, Expr.variable(opset, j))
+        for power in (1, -1, 2, -2):
+            view = FactorSpace.of(problem.dataset.X, problem.dataset.y, opset, power=power)
+            if view is None or time.perf_counter() > deadline:
+                continue
+            regression = _view_regression(view, problem, self.config.max_refine_points, max_terms=10,
+                                          full_elimination=_SCREEN_ELIMINATION)
+            found += self._sparse_refit(regression, refiner, every_variable, set(), rng, deadline, view,
+                                        rational=False)
+            problem.evaluator.n_evals += regression.evaluator.n_evals
+        return found
 
     def _offer(self, state: SearchState, expr: Expr, loss: float) -> None:
         problem = state.problem
@@ -444,15 +478,22 @@ class _Space:
         """The sparse refit against this space's target, on its inputs (built once; its
         own Evaluator, whose evaluations the caller charges to the problem's)."""
         if self.sparse is None:
-            from srkit.core import as_dataset
-            from srkit.fitness.evaluator import Evaluator
-
             assert self.view is not None
-            X, y = problem.dataset.X, problem.dataset.y
-            data = as_dataset(self.view.inputs(X), self.view.target(y, X), feature_names=self.opset.variables)
-            self.sparse = TermRegression(Evaluator(data), self.opset, max_size=problem.max_size,
-                                         max_rows=max_rows, refit=False)
+            self.sparse = _view_regression(self.view, problem, max_rows)
         return self.sparse
+
+
+def _view_regression(view: LogSpace | FactorSpace, problem: Problem, max_rows: int, max_terms: int = 8,
+                     full_elimination: int = 0) -> TermRegression:
+    """A :class:`TermRegression` against ``view``'s target on its inputs, with its own
+    Evaluator (whose evaluations the caller charges to the problem's)."""
+    from srkit.core import as_dataset
+    from srkit.fitness.evaluator import Evaluator
+
+    X, y = problem.dataset.X, problem.dataset.y
+    data = as_dataset(view.inputs(X), view.target(y, X), feature_names=view.extended.variables)
+    return TermRegression(Evaluator(data), view.extended, max_size=problem.max_size, max_rows=max_rows,
+                          max_terms=max_terms, full_elimination=full_elimination, refit=False)
 
 
 class _Refiner:

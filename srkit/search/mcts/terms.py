@@ -329,6 +329,12 @@ class TermRegression:
     max_columns: int = 2000
     rational_degree: tuple[int, int] = (10, 4)
     max_rows: int = 2000
+    #: backward elimination starts from every column when there are at most this many
+    #: (and half as many as rows), else from the greedy forward selection's last support;
+    #: at least ``max_terms + 4``.  A caller with a small library of look-alike columns
+    #: (dsn's views: ``x1*x2``, ``x1/x2``, ``x1**2``...) raises it, where greedy steps
+    #: take a look-alike first
+    full_elimination: int = 0
     #: refit each model's coefficients on all rows when the columns were a subsample;
     #: False scores the subsample's least-squares weights as they are (a caller that
     #: refines the best models itself, like dsn, saves a full-data fit per model)
@@ -461,7 +467,8 @@ class TermRegression:
             return
         # elimination starts from every column when there are few (a full polynomial
         # fit), else from the forward selection's last support
-        start = list(range(A.shape[1])) if A.shape[1] <= min(self.max_terms + 4, len(y) // 2) else forward[-1]
+        limit = max(self.max_terms + 4, self.full_elimination)
+        start = list(range(A.shape[1])) if A.shape[1] <= min(limit, len(y) // 2) else forward[-1]
         small = best_subsets(Aw, yw, 3, max_evals=8000)
         for support in small + forward[: self.max_terms] + backward_eliminate(Aw, yw, start):
             key = tuple(sorted(_key(terms[k]) for k in support))

@@ -119,11 +119,15 @@ class DSNConfig:
         sign and ``exp`` is an operator.  Each space has its own controller; after one
         batch each, 3 of every 4 batches go to the space with the best reward so far.
         See :mod:`srkit.search.dsn.logspace`.
-    factor_space : also train networks on ``y / M``, where ``M`` is the monomial of the
-        variables whose slope in a regression of ``log|y|`` on ``log|x_j|`` is an integer
-        (``m*r*v`` in ``m*r*v*sin(theta)``); a network ``f`` becomes ``M * f``.  Unlike
-        the log space it works where ``y`` changes sign.  Space selection as for the log
-        space.  See :mod:`srkit.search.dsn.factorspace`.
+    factor_space : also train networks on ``y / M`` and ``M / y``, where ``M`` is the
+        monomial of the variables whose slope in a regression of ``log|y|`` on
+        ``log|x_j|`` is an integer (``m*r*v`` in ``m*r*v*sin(theta)``); a network ``f``
+        becomes ``M * f`` or ``M / f``.  Unlike the log space it works where ``y``
+        changes sign (``M / y`` only where ``y / M`` keeps one sign).  Before any network,
+        each view ``(y / M) ** p`` (``p`` in 1, -1, 2, -2) is also screened by the sparse
+        refit over the variables and their pairwise products and quotients, which finds
+        ``sqrt((x2 - x1)**2 + (y2 - y1)**2)`` in closed form.  Space selection as for the
+        log space.  See :mod:`srkit.search.dsn.factorspace`.
     complexity_weight : reward = 1 / (1 + NRMSE) - complexity_weight * complexity.
     patience_after_exact : controller updates still run after an exact fit is found
         (the search may still find a simpler exact form).

@@ -9,7 +9,9 @@ keep one sign; trimmed least squares, see :func:`_trimmed_slopes`) gives a slope
 because ``log|sin(theta)|`` does not depend on them.  Slopes within ``tolerance`` of a
 non-zero integer make the monomial ``M``; networks are then trained on ``y / M`` (here
 ``sin(theta)``, one variable) and a network ``f`` becomes the formula ``M * f`` in the
-raw variables, refined and scored like every other.
+raw variables, refined and scored like every other.  The reciprocal and the square of
+``y / M`` (``power``) are views of the same kind: ``G*m1*m2 / (dx**2 + dy**2 + dz**2)``
+over ``G*m1*m2``, inverted, and ``sqrt(dx**2 + dy**2)`` squared are sums.
 
 This is AI Feynman's multiplicative separability in its cheapest form: one least
 squares fit, then one more input space for the same networks.

@@ -19,9 +19,11 @@ is expanded into a sum of terms and the sub-sum the data needs is found by least
 (``sparse_refit``): networks compute ``(a*x + b)**2``-style forms that are exact only
 once expanded and thinned.  Where ``y`` keeps one sign, networks are also trained in log
 space (``log_space``, :mod:`srkit.search.dsn.logspace`), where products of powers are sums,
-and where ``y`` is a multiple of a monomial ``M`` of the inputs, on ``y / M``
-(``factor_space``, :mod:`srkit.search.dsn.factorspace`); the space whose networks score
-better gets most of the batches (:func:`_pick_space`).
+and where ``y`` is a multiple of a monomial ``M`` of the inputs, on ``y / M`` and
+``M / y`` (``factor_space``, :mod:`srkit.search.dsn.factorspace`); the space whose
+networks score better gets most of the batches (:func:`_pick_space`).  In those views the
+sparse refit also runs on the network's own formula against the view's target, and once
+before any network on the variables' pairwise products and quotients (the view screen).
 """
 
 from __future__ import annotations

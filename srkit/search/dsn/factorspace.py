@@ -5,8 +5,8 @@ Many laws are a monomial times one factor that is not: ``m*r*v*sin(theta)``,
 cannot both multiply the monomial together and build the rest, and where the rest
 changes sign the log space (:mod:`srkit.search.dsn.logspace`) does not apply.  But the
 monomial shows in the data: regressing ``log|y|`` on ``log|x_j|`` (the variables that
-keep one sign; trimmed least squares, see :func:`_trimmed_slopes`) gives a slope of 1 for ``m``, ``r`` and ``v`` in ``m*r*v*sin(theta)``,
-because ``log|sin(theta)|`` does not depend on them.  Slopes within ``tolerance`` of a
+keep one sign; trimmed least squares, see :func:`_trimmed_slopes`) gives a slope of 1
+for ``m``, ``r`` and ``v`` in ``m*r*v*sin(theta)``, because ``log|sin(theta)|`` does not depend on them.  Slopes within ``tolerance`` of a
 non-zero integer make the monomial ``M``; networks are then trained on ``y / M`` (here
 ``sin(theta)``, one variable) and a network ``f`` becomes the formula ``M * f`` in the
 raw variables, refined and scored like every other.  The reciprocal and the square of

@@ -58,8 +58,8 @@ _GRACE = 1.0
 #: the view screen's backward elimination starts from all columns up to this many: the
 #: lifted library of n variables has n + n(n+1)/2 + n(n-1) columns (26 for 4, 57 for 6,
 #: 126 for 9, where it took 113 s).  Greedy steps took ``x1/x2 + x2/x1`` for
-#: ``(x2 - x1)**2`` on 5 of 9 samples of sqrt((x2-x1)**2 + (y2-y1)**2); from all
-#: columns, 0 of 9
+#: ``(x2 - x1)**2`` on 5 of 9 samples of sqrt((x2-x1)**2 + (y2-y1)**2); elimination
+#: from all columns found the law on all 9
 _SCREEN_ELIMINATION = 80
 
 

@@ -401,7 +401,8 @@ def test_the_view_screen_finds_a_distance_before_any_network_learns():
         problem, budget=Budget(iterations=1), rng=np.random.default_rng(0))
     syms = {n: sympy.Symbol(n, real=True) for n in data.feature_names}
     assert result.best.loss <= problem.evaluator.loss_floor
-    assert sympy.simplify(result.best.expr.to_sympy() - sympy.sympify("sqrt((x2-x1)**2 + (y2-y1)**2)", locals=syms)) == 0
+    truth = sympy.sympify("sqrt((x2-x1)**2 + (y2-y1)**2)", locals=syms)
+    assert sympy.simplify(result.best.expr.to_sympy() - truth) == 0
     # without the factor views there is no screen, and one tiny network does not find it
     plain = DSNSearcher(batch_size=2, depths=(1,), widths=(1,), factor_space=False).search(
         problem, budget=Budget(iterations=1), rng=np.random.default_rng(0))

@@ -6,9 +6,10 @@ cannot both multiply the monomial together and build the rest, and where the res
 changes sign the log space (:mod:`srkit.search.dsn.logspace`) does not apply.  But the
 monomial shows in the data: regressing ``log|y|`` on ``log|x_j|`` (the variables that
 keep one sign; trimmed least squares, see :func:`_trimmed_slopes`) gives a slope of 1
-for ``m``, ``r`` and ``v`` in ``m*r*v*sin(theta)``, because ``log|sin(theta)|`` does not depend on them.  Slopes within ``tolerance`` of a
-non-zero integer make the monomial ``M``; networks are then trained on ``y / M`` (here
-``sin(theta)``, one variable) and a network ``f`` becomes the formula ``M * f`` in the
+for ``m``, ``r`` and ``v`` in ``m*r*v*sin(theta)``, because ``log|sin(theta)|`` does
+not depend on them.  Slopes within ``tolerance`` of a non-zero integer make the
+monomial ``M``; networks are then trained on ``y / M`` (here ``sin(theta)``, one
+variable) and a network ``f`` becomes the formula ``M * f`` in the
 raw variables, refined and scored like every other.  The reciprocal and the square of
 ``y / M`` (``power``) are views of the same kind: ``G*m1*m2 / (dx**2 + dy**2 + dz**2)``
 over ``G*m1*m2``, inverted, and ``sqrt(dx**2 + dy**2)`` squared are sums.

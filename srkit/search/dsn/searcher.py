@@ -421,8 +421,8 @@ class _Space:
     """What one family of networks is trained on, and how its formulas map back.
 
     The raw space is ``X / x_scale`` against the standardised ``y``; the log space
-    (:class:`LogSpace`) adds ``log|x_j|`` inputs and fits ``log|y|``; the factor space
-    (:class:`FactorSpace`) fits ``y / M`` for a monomial ``M``.  Each space has
+    (:class:`LogSpace`) adds ``log|x_j|`` inputs and fits ``log|y|``; a factor space
+    (:class:`FactorSpace`) fits ``y / M`` or ``M / y`` for a monomial ``M``.  Each space has
     its own controller: the architectures that work differ between them.
     """
 
@@ -441,8 +441,8 @@ class _Space:
 
     @classmethod
     def build(
-        cls, X: np.ndarray, y: np.ndarray, rows: np.ndarray, opset: Any, view: LogSpace | FactorSpace | None, add_bias: bool,
-        controller: Controller, device: Any, dtype: Any,
+        cls, X: np.ndarray, y: np.ndarray, rows: np.ndarray, opset: Any, view: LogSpace | FactorSpace | None,
+        add_bias: bool, controller: Controller, device: Any, dtype: Any,
     ) -> _Space:
         import torch
 
@@ -474,7 +474,7 @@ class _Space:
         it could never be offered."""
         expr = extract(weights, arch, units, self.opset, threshold=threshold, output_threshold=output_threshold,
                        x_scale=self.x_scale, y_scale=self.y_scale, y_offset=self.y_offset)
-        return expr if self.view is None or not raw or expr is None else self.view.to_raw(expr, max_size)
+        return expr if self.view is None or not raw else self.view.to_raw(expr, max_size)
 
     def term_regression(self, problem: Problem, max_rows: int) -> TermRegression:
         """The sparse refit against this space's target, on its inputs (built once; its

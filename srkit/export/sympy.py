@@ -8,7 +8,7 @@ from typing import Any, Sequence
 from srkit.core.expr import Expr
 from srkit.core.operators import COEF, VAR, OperatorRegistry, OperatorSet
 
-__all__ = ["to_sympy", "from_sympy"]
+__all__ = ["to_sympy", "from_sympy", "complete_squares"]
 
 
 def to_sympy(
@@ -93,3 +93,61 @@ def from_sympy(
         raise ValueError(f"cannot convert {sym}: it is complex or infinite, not a real formula")
     text = sympy.sstr(sym, full_prec=True, order="none")
     return parse(text, opset, registry=registry)
+
+
+def complete_squares(expr: Expr, rel_tol: float = 1e-9) -> Expr:
+    """``expr`` expanded, with each ``a*x**2 + b*x*y + c*y**2`` whose discriminant
+    ``b**2 - 4*a*c`` is zero (to ``rel_tol``) written ``a*(x + b/(2a)*y)**2``; ``expr``
+    itself when nothing completes, the result is not smaller, or the operator set
+    cannot write it.  A least-squares sum over monomials finds a squared distance as
+    its expansion, ``x1**2 - 2*x1*x2 + x2**2 + ...``: nine terms in three dimensions,
+    three squares once completed.
+
+    Examples
+    --------
+    >>> from srkit.core.parse import parse
+    >>> str(complete_squares(parse("x**2 - 2*x*y + y**2 + 4*z**2 + 4*z*w + w**2 + 3", ["x", "y", "z", "w"])))
+    '3.0 + (w + 2.0 * z) ** 2 + (x - y) ** 2'
+    """
+    from itertools import combinations
+
+    import sympy
+
+    try:
+        sym = sympy.expand(to_sympy(expr))
+    except Exception:  # noqa: BLE001 - a formula sympy cannot expand stays as it is
+        return expr
+    terms = dict(sym.as_coefficients_dict())
+    squares = []
+    used: set[Any] = set()
+    for a, b in combinations(sorted(sym.free_symbols, key=str), 2):
+        if a in used or b in used:
+            continue
+        try:
+            ca, cb, cab = (float(terms.get(m, 0)) for m in (a**2, b**2, a * b))
+        except TypeError:  # a symbolic coefficient: not a number to complete with
+            continue
+        if not (ca and cb and cab) or abs(cab * cab - 4 * ca * cb) > rel_tol * cab * cab:
+            continue
+        squares.append(_exact(ca) * (a + _exact(cab / (2 * ca)) * b) ** 2)
+        for m in (a**2, b**2, a * b):
+            del terms[m]
+        used |= {a, b}
+    if not squares:
+        return expr
+    try:
+        out = from_sympy(sympy.Add(*(c * m for m, c in terms.items()), *squares), expr.opset)
+    except Exception:  # noqa: BLE001 - e.g. no pow in the operator set
+        return expr
+    return out if out.size < expr.size else expr
+
+
+def _exact(value: float) -> Any:
+    """``value`` as a sympy number: a Rational when it is one of small terms (``2``,
+    ``1/2``, within 1e-9), else a Float, so that ``1*x`` and ``0.5*x`` print short."""
+    import sympy
+
+    for q in (1, 2, 3, 4):
+        if abs(value * q - round(value * q)) <= 1e-9 * max(1.0, abs(value * q)):
+            return sympy.Rational(round(value * q), q)
+    return sympy.Float(value)

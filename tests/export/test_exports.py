@@ -200,3 +200,24 @@ def test_to_numpy_is_the_interpreter_and_picklable() -> None:
     np.testing.assert_array_equal(g(X), expected)
     assert g.expr == e
     assert f([0.5, 2.0]).shape == (1,)  # a single sample
+
+
+# -- completing squares -------------------------------------------------------------------------
+def test_complete_squares_writes_an_expanded_distance_as_squares_and_keeps_the_function() -> None:
+    from srkit.export.sympy import complete_squares
+
+    names = ["x1", "x2", "y1", "y2", "z1", "z2"]
+    expanded = parse("x1**2 - 2*x1*x2 + x2**2 + y1**2 - 2.0*y1*y2 + y2**2 + z1**2 - 2*z1*z2 + z2**2 + 0.5",
+                     names)
+    short = complete_squares(expanded)
+    assert short.size < expanded.size
+    assert str(short) == "0.5 + (x1 - x2) ** 2 + (y1 - y2) ** 2 + (z1 - z2) ** 2"
+    X = np.random.default_rng(0).uniform(-2, 2, (20, 6))
+    np.testing.assert_allclose(to_numpy(short)(X), to_numpy(expanded)(X), rtol=1e-12)
+    # unequal weights with a zero discriminant: 4*a**2 + 12*a*b + 9*b**2 = 4*(a + 3*b/2)**2
+    assert sympy.simplify(complete_squares(parse("4*a**2 + 12*a*b + 9*b**2", ["a", "b"])).to_sympy()
+                          - sympy.sympify("(2*a + 3*b)**2", locals={n: sympy.Symbol(n, real=True) for n in "ab"})) == 0
+    # no square to complete (discriminant not zero, or a cross term missing): unchanged
+    for text in ("x1**2 + x1*x2 + x2**2", "x1**2 + x2**2 + 3*x1"):
+        e = parse(text, names)
+        assert complete_squares(e) is e

@@ -409,6 +409,29 @@ def test_the_view_screen_finds_a_distance_before_any_network_learns():
     assert plain.best.loss > 1e-6
 
 
+@pytest.mark.parametrize("law, names", [
+    # y itself, as a ratio of two sums: y*(m1 + m2) = m1*r1 + m2*r2 (I.18.4)
+    ("(m1*r1 + m2*r2) / (m1 + m2)", ["m1", "m2", "r1", "r2"]),
+    # G*m1*m2 / y expanded is 9 terms, 53 nodes, over the size limit: squares completed
+    # it fits (I.9.18)
+    pytest.param("G*m1*m2 / ((x2-x1)**2 + (y2-y1)**2 + (z2-z1)**2)",
+                 ["m1", "m2", "G", "x1", "x2", "y1", "y2", "z1", "z2"], marks=pytest.mark.slow),
+])
+def test_the_view_screen_writes_ratios_and_completes_squares(law, names):
+    X = np.random.default_rng(1).uniform(1, 5, (500, len(names)))
+    syms = {n: sympy.Symbol(n, real=True) for n in names}
+    truth = sympy.sympify(law, locals=syms)
+    y = sympy.lambdify([syms[n] for n in names], truth, "numpy")(*X.T)
+    data = as_dataset(X, y, feature_names=names)
+    ops = default_registry().operator_set(["add", "sub", "mul", "div", "pow", "sqrt", "sin"], names)
+    problem = Problem(data, ops, Evaluator(data))
+    result = DSNSearcher(batch_size=2, depths=(1,), widths=(1,)).search(
+        problem, budget=Budget(iterations=1), rng=np.random.default_rng(0))
+    assert result.best.loss <= problem.evaluator.loss_floor
+    assert result.best.expr.size <= problem.max_size
+    assert sympy.simplify(result.best.expr.to_sympy() - truth) == 0, result.best.expr
+
+
 @pytest.mark.slow
 def test_factor_space_recovers_a_monomial_times_a_sign_changing_factor():
     """``m*r*v*sin(t)`` changes sign (no log space) and needs four factors; divided by

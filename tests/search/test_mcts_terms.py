@@ -69,6 +69,32 @@ def test_forward_selection_and_backward_elimination_on_known_columns():
     assert sorted(backward_eliminate(A, y, [0, 1, 2, 3, 4])[-2]) == [1, 3]
 
 
+def test_backward_elimination_takes_the_path_of_one_least_squares_solve_per_candidate():
+    from srkit.search.mcts.terms import _rss
+
+    def by_solves(A, y, current):  # the definition: each step drops the cheapest column
+        path = [list(current)]
+        while len(current) > 1:
+            losses = [_rss(A, y, current[:i] + current[i + 1:]) for i in range(len(current))]
+            current = current[:int(np.argmin(losses))] + current[int(np.argmin(losses)) + 1:]
+            path.append(list(current))
+        return path
+
+    rng = np.random.default_rng(3)
+    for trial in range(20):
+        A = rng.normal(size=(120, 15)) * rng.uniform(0.01, 100, 15)  # columns of unequal scale
+        y = A[:, :4] @ rng.normal(size=4) + 0.3 * rng.normal(size=120)
+        assert backward_eliminate(A, y, list(range(15))) == by_solves(A, y, list(range(15)))
+    # a column in the span of another (2*x + 1 next to x) is dropped first, at no cost
+    A[:, 5] = 2 * A[:, 0] + 1
+    path = backward_eliminate(A, y, list(range(15)))
+    assert path[1] == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 12, 13, 14]
+    assert _rss(A, y, path[1]) == pytest.approx(_rss(A, y, list(range(15))), rel=1e-12)
+    # fewer rows than columns: solved one candidate at a time, with the same answer
+    few = A[:10]
+    assert backward_eliminate(few, y[:10], list(range(15)))[-1] == by_solves(few, y[:10], list(range(15)))[-1]
+
+
 def test_exhaustive_small_subsets_find_what_greedy_steps_miss():
     x = np.linspace(-1, 1, 20)
     y = sum(x**k for k in range(1, 10))  # = (x - x**10) / (1 - x): y = x - x**10 + x*y

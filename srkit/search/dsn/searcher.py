@@ -38,6 +38,7 @@ import numpy as np
 from srkit.core.expr import Expr
 from srkit.core.simplify import drop_identities, fold_constants
 from srkit.core.operators import VAR
+from srkit.export.sympy import complete_squares
 from srkit.fitness.linear import additive_terms
 from srkit.fitness.losses import mse, nmse
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, run_search
@@ -55,12 +56,16 @@ __all__ = ["DSNSearcher"]
 _LATE_REFINE = 3
 #: seconds past the time budget after which no more formulas of a batch are scored
 _GRACE = 1.0
+#: a view's sparse sums too long for the raw variables whose squares are completed, per
+#: view and kind (sums, ratios), the best first
+_SQUARE_TRIES = 8
 #: the view screen's backward elimination starts from all columns up to this many: the
 #: lifted library of n variables has n + n(n+1)/2 + n(n-1) columns (26 for 4, 57 for 6,
-#: 126 for 9, where it took 113 s).  Greedy steps took ``x1/x2 + x2/x1`` for
-#: ``(x2 - x1)**2`` on 5 of 9 samples of sqrt((x2-x1)**2 + (y2-y1)**2); elimination
-#: from all columns found the law on all 9
-_SCREEN_ELIMINATION = 80
+#: 126 for 9: 0.1 s), a ratio's design twice that (from 7 variables on, its elimination
+#: starts from the greedy steps' support).  Greedy steps took ``x1/x2 + x2/x1`` for
+#: ``(x2 - x1)**2`` on 5 of 9 samples of sqrt((x2-x1)**2 + (y2-y1)**2), and missed
+#: ``y*(m1 + m2) = m1*r1 + m2*r2``; elimination from all columns found both
+_SCREEN_ELIMINATION = 130
 
 
 class DSNSearcher:
@@ -313,7 +318,7 @@ class DSNSearcher:
     def _sparse_refit(
         self, sparse: TermRegression, evaluator: _Refiner, expr: Expr, done: set[str],
         rng: np.random.Generator, deadline: float, view: LogSpace | FactorSpace | None = None,
-        rational: bool | None = None,
+        rational: bool | None = None, max_size: int | None = None,
     ) -> list[tuple[Expr, float]]:
         """Sub-sums of ``expr`` expanded into terms (and, with ``rational_refit``, ratios
         of two such sums), weights by least squares; the best few of each kind are
@@ -322,8 +327,9 @@ class DSNSearcher:
         does, so the best sums would crowd out an exact ratio.
 
         With a ``view``, ``expr`` and ``sparse`` are in that space (its inputs, its
-        target); the best few models are mapped back to the raw variables and refined
-        there, and only those are returned (the view's losses are not the problem's)."""
+        target); the best few models, squares completed, are mapped back to the raw
+        variables (at most ``max_size`` nodes, default ``sparse``'s) and refined there,
+        and only those are returned (the view's losses are not the problem's)."""
         terms = expanded_terms(expr, self.config.max_expanded_terms, lift=self.config.lift_terms)
         key = " + ".join(sorted(str(t) for t in terms))
         if len(terms) < 2 or key in done:
@@ -336,13 +342,22 @@ class DSNSearcher:
         if self.config.rational_refit if rational is None else rational:
             sparse.fit_rational_terms(terms, lambda e, loss: ratios.append((loss, len(ratios), e)), rng, stop=stop)
         out = [(e, loss) for loss, _, e in sums + ratios] if view is None else []
+        cap = max_size or sparse.max_size
         for found in (sums, ratios):
-            for _, _, e in sorted(found, key=lambda f: (f[0], f[2].complexity))[: self.config.refine_top]:
-                if stop():
+            # the best few that can be written in the raw variables within ``cap``; a
+            # view's sum that is longer gets its squares completed (sympy: only the
+            # first few such sums)
+            refined = tries = 0
+            for _, _, e in sorted(found, key=lambda f: (f[0], f[2].complexity)):
+                if refined >= self.config.refine_top or stop():
                     break
-                raw = e if view is None else view.to_raw(e, sparse.max_size)
+                raw = e if view is None else view.to_raw(e, cap)
+                if raw is None and view is not None and tries < _SQUARE_TRIES:
+                    tries += 1
+                    raw = view.to_raw(complete_squares(e), cap)
                 if raw is not None:
                     out.append(self._score(evaluator, raw, True))
+                    refined += 1
         return out
 
     def _screen_views(
@@ -358,14 +373,19 @@ class DSNSearcher:
         every_variable = Expr.variable(opset, 0)
         for j in range(1, opset.n_variables):
             every_variable = Expr.apply(opset, "add", every_variable, Expr.variable(opset, j))
-        for power in (1, -1, 2, -2):
-            view = FactorSpace.of(problem.dataset.X, problem.dataset.y, opset, power=power)
+        X, y = problem.dataset.X, problem.dataset.y
+        # y itself (no factor) first, then the views
+        views = [FactorSpace(powers=(0,) * opset.n_variables, opset=opset)]
+        views += [FactorSpace.of(X, y, opset, power=power) for power in (1, -1, 2, -2)]
+        for view in views:
             if view is None or time.perf_counter() > deadline:
                 continue
+            # the view's sums may be longer than the answer: a squared distance in three
+            # dimensions has 9 terms expanded (53 nodes), 3 squares completed (17)
             regression = _view_regression(view, problem, self.config.max_refine_points, max_terms=10,
-                                          full_elimination=_SCREEN_ELIMINATION)
+                                          full_elimination=_SCREEN_ELIMINATION, max_size=3 * problem.max_size)
             found += self._sparse_refit(regression, refiner, every_variable, set(), rng, deadline, view,
-                                        rational=False)
+                                        rational=self.config.rational_refit, max_size=problem.max_size)
             problem.evaluator.n_evals += regression.evaluator.n_evals
         return found
 
@@ -486,15 +506,16 @@ class _Space:
 
 
 def _view_regression(view: LogSpace | FactorSpace, problem: Problem, max_rows: int, max_terms: int = 8,
-                     full_elimination: int = 0) -> TermRegression:
-    """A :class:`TermRegression` against ``view``'s target on its inputs, with its own
-    Evaluator (whose evaluations the caller charges to the problem's)."""
+                     full_elimination: int = 0, max_size: int | None = None) -> TermRegression:
+    """A :class:`TermRegression` against ``view``'s target on its inputs (formulas of at
+    most ``max_size`` nodes, default the problem's), with its own Evaluator (whose
+    evaluations the caller charges to the problem's)."""
     from srkit.core import as_dataset
     from srkit.fitness.evaluator import Evaluator
 
     X, y = problem.dataset.X, problem.dataset.y
     data = as_dataset(view.inputs(X), view.target(y, X), feature_names=view.extended.variables)
-    return TermRegression(Evaluator(data), view.extended, max_size=problem.max_size, max_rows=max_rows,
+    return TermRegression(Evaluator(data), view.extended, max_size=max_size or problem.max_size, max_rows=max_rows,
                           max_terms=max_terms, full_elimination=full_elimination, refit=False)
 
 

@@ -335,6 +335,36 @@ def test_sparse_refit_lifts_terms_by_a_variable_to_reach_the_law():
     assert sympy.simplify(best.to_sympy() - x0 * (x1**2 + x2**2) / 2) == 0
 
 
+def test_sparse_refit_lifts_terms_by_a_function_of_a_variable():
+    """I.12.11's near miss: a network wrote x0 + x1*x2*(a + b*x3) where the law has
+    x1*x2*sin(x3); sin(x3) times each of its terms reaches it."""
+    from srkit.core.parse import parse
+    from srkit.search.dsn.searcher import _Refiner, expanded_terms
+    from srkit.search.mcts.terms import TermRegression
+
+    X = np.random.default_rng(0).uniform(1, 5, (200, 4))  # sin(x3) far from a polynomial
+    data = as_dataset(X, X[:, 0] + X[:, 1] * X[:, 2] * np.sin(X[:, 3]))
+    opset = default_registry().operator_set(["add", "sub", "mul", "div", "sin", "exp"], data.feature_names)
+    problem = Problem(data, opset, Evaluator(data), max_size=30)
+    ev = problem.evaluator
+    net_formula = parse("x0 + x1 * x2 * (2.06 - 0.66 * x3) + 0.1", problem.opset)
+    x0, x1, x2, x3 = sympy.symbols("x0 x1 x2 x3", real=True)
+    terms = {t.to_sympy() for t in expanded_terms(net_formula, lift=True, functions=True)}
+    assert {x1 * x2 * sympy.sin(x3), sympy.sin(x0), x0 * sympy.exp(x3)} <= terms
+    assert not any(t.to_sympy().has(sympy.sin) for t in expanded_terms(net_formula, lift=True))
+
+    def best_of(functions):
+        searcher = DSNSearcher(lift_functions=functions)
+        found = searcher._sparse_refit(TermRegression(ev, problem.opset, max_size=30), _Refiner(ev, None),
+                                       net_formula, set(), np.random.default_rng(0), deadline=np.inf)
+        return min(found, key=lambda f: f[1])
+
+    assert best_of(False)[1] > 1e-3 * np.var(problem.dataset.y)
+    best, loss = best_of(True)
+    assert loss <= ev.loss_floor
+    assert sympy.simplify(best.to_sympy() - (x0 + x1 * x2 * sympy.sin(x3))) == 0
+
+
 def test_log_space_applies_only_where_signs_allow_and_maps_back_to_powers():
     from srkit.core.parse import parse
     from srkit.search.dsn.logspace import LogSpace

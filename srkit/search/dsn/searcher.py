@@ -318,7 +318,7 @@ class DSNSearcher:
     def _sparse_refit(
         self, sparse: TermRegression, evaluator: _Refiner, expr: Expr, done: set[str],
         rng: np.random.Generator, deadline: float, view: LogSpace | FactorSpace | None = None,
-        rational: bool | None = None, max_size: int | None = None,
+        rational: bool | None = None, max_size: int | None = None, functions: bool | None = None,
     ) -> list[tuple[Expr, float]]:
         """Sub-sums of ``expr`` expanded into terms (and, with ``rational_refit``, ratios
         of two such sums), weights by least squares; the best few of each kind are
@@ -329,8 +329,10 @@ class DSNSearcher:
         With a ``view``, ``expr`` and ``sparse`` are in that space (its inputs, its
         target); the best few models, squares completed, are mapped back to the raw
         variables (at most ``max_size`` nodes, default ``sparse``'s) and refined there,
-        and only those are returned (the view's losses are not the problem's)."""
-        terms = expanded_terms(expr, self.config.max_expanded_terms, lift=self.config.lift_terms)
+        and only those are returned (the view's losses are not the problem's).
+        ``rational`` and ``functions`` override ``rational_refit`` and ``lift_functions``."""
+        terms = expanded_terms(expr, self.config.max_expanded_terms, lift=self.config.lift_terms,
+                               functions=self.config.lift_functions if functions is None else functions)
         key = " + ".join(sorted(str(t) for t in terms))
         if len(terms) < 2 or key in done:
             return []
@@ -368,7 +370,8 @@ class DSNSearcher:
         and quotients (the lifted library of ``x_1 + ... + x_n``), mapped back and refined.
         ``sqrt(dx**2 + dy**2)`` squared and ``G*m1*m2 / r**2``'s reciprocal over
         ``G*m1*m2`` are such sums; no network needs to find them.  The views get up to
-        10 terms (the reciprocal of I.9.18 has 9)."""
+        10 terms (the reciprocal of I.9.18 has 9); no function atoms, whose columns
+        (n * n * unary operators) would keep elimination from starting at every column."""
         opset, found = problem.opset, []
         every_variable = Expr.variable(opset, 0)
         for j in range(1, opset.n_variables):
@@ -385,7 +388,8 @@ class DSNSearcher:
             regression = _view_regression(view, problem, self.config.max_refine_points, max_terms=10,
                                           full_elimination=_SCREEN_ELIMINATION, max_size=3 * problem.max_size)
             found += self._sparse_refit(regression, refiner, every_variable, set(), rng, deadline, view,
-                                        rational=self.config.rational_refit, max_size=problem.max_size)
+                                        rational=self.config.rational_refit, max_size=problem.max_size,
+                                        functions=False)
             problem.evaluator.n_evals += regression.evaluator.n_evals
         return found
 
@@ -560,7 +564,7 @@ class _Refiner:
         return self.sub.scaled_loss(expr)  # type: ignore[no-any-return]
 
 
-def expanded_terms(expr: Expr, max_terms: int = 40, lift: bool = False) -> list[Expr]:
+def expanded_terms(expr: Expr, max_terms: int = 40, lift: bool = False, functions: bool = False) -> list[Expr]:
     """The additive terms of ``expr`` multiplied out, numeric factors dropped; [] when
     the expansion has more than ``max_terms`` terms or a term is outside the operator set.
 
@@ -568,6 +572,9 @@ def expanded_terms(expr: Expr, max_terms: int = 40, lift: bool = False) -> list[
     (after the terms themselves, and only those sympy leaves a single term): the
     neighbours of the formula in monomial space.  A network that found ``m*(u + v)``
     then offers ``m*u**2`` and ``m*v**2``, the terms of ``m*(u**2 + v**2)/2``.
+    ``functions`` adds, after those, each unary operator of the set applied to each
+    variable, alone and times each term: a network whose ``B*v*(a + b*t)`` stands in
+    for ``B*v*sin(t)`` then offers ``B*v*sin(t)``.
 
     >>> from srkit.core.parse import parse
     >>> [str(t) for t in expanded_terms(parse("(2*x0 + 1) * (x0 - 3) + sin(x0)"))]
@@ -592,7 +599,13 @@ def expanded_terms(expr: Expr, max_terms: int = 40, lift: bool = False) -> list[
     n_own = len(monomials)
     if lift:  # the same symbols as to_sympy's, so that x*y/y cancels
         symbols = [sympy.Symbol(name, real=True) for name in expr.opset.variables]
-        monomials += [m * s for m in monomials for s in symbols] + [m / s for m in monomials for s in symbols]
+        own = monomials[:n_own]
+        monomials += [m * s for m in own for s in symbols] + [m / s for m in own for s in symbols]
+    if functions:
+        ops = expr.opset
+        atoms = [Expr.apply(ops, op.name, Expr.variable(ops, j)).to_sympy()
+                 for op in ops.operators if op.arity == 1 for j in range(ops.n_variables)]
+        monomials += atoms + [m * a for m in monomials[:n_own] for a in atoms]
     out: dict[str, Expr] = {}
     for k, rest in enumerate(monomials):
         lifted = k >= n_own

@@ -13,6 +13,7 @@ run it on one thread and parallelise over candidates instead.
 
 from __future__ import annotations
 
+import sys
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
@@ -74,13 +75,19 @@ def one_blas_thread() -> Iterator[None]:
     >>> with one_blas_thread():
     ...     _ = np.linalg.svd(np.ones((100, 5)))
     """
-    global _CONTROLLER
-    if _CONTROLLER is None:  # finding the loaded BLAS libraries takes ~1 ms: once per process
+    global _CONTROLLER, _CONTROLLER_MODULES
+    # Finding the loaded BLAS libraries takes ~1 ms, so it is done again only after new
+    # modules were imported: the controller limits only the libraries loaded when it
+    # was made, and scipy's own OpenBLAS arrives with a later ``import scipy.linalg``
+    # (a search started before it ran that BLAS on every core).
+    if _CONTROLLER is None or len(sys.modules) != _CONTROLLER_MODULES:
         from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
         _CONTROLLER = ThreadpoolController()
+        _CONTROLLER_MODULES = len(sys.modules)
     with _CONTROLLER.limit(limits=1, user_api="blas"):
         yield
 
 
 _CONTROLLER: Any = None
+_CONTROLLER_MODULES = 0

@@ -111,8 +111,9 @@ class DSNConfig:
         input variable (its neighbours in monomial space), so a network that found
         ``m*(u + v + w)`` yields ``m*(u**2 + v**2 + w**2)/2`` (I.13.4).
     lift_functions : the sparse refit also offers each unary operator applied to each
-        input variable, alone and times each expanded term, so a network whose
-        ``B*v*(a + b*t)`` stands in for a sine yields ``B*v*sin(t)`` (I.12.11).
+        input variable, alone and times each expanded term (sums only, in a pass after
+        the plain terms), so a network whose ``B*v*(a + b*t)`` stands in for a sine
+        yields ``B*v*sin(t)`` (I.12.11).
     rational_refit : the sparse refit also fits ratios ``P / Q`` of two sparse sums over
         those terms (linearised least squares, ``y * Q = P``), for laws such as
         ``(m1*r1 + m2*r2) / (m1 + m2)`` (I.18.4) that no network sum writes exactly.

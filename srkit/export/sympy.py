@@ -143,8 +143,8 @@ def complete_squares(expr: Expr, rel_tol: float = 1e-9) -> Expr:
 
 
 def _exact(value: float) -> Any:
-    """``value`` as a sympy number: a Rational when it is one of small terms (``2``,
-    ``1/2``, within 1e-9), else a Float, so that ``1*x`` and ``0.5*x`` print short."""
+    """``value`` as a sympy number: a Rational of denominator 1 to 4 where it is one
+    (``2``, ``1/2``, to 1e-9), else a Float, so that ``1.0000000001*x`` prints ``x``."""
     import sympy
 
     for q in (1, 2, 3, 4):

@@ -77,11 +77,13 @@ def mine_seed(args: argparse.Namespace, seed: int) -> dict:
     tag = f"[seed {seed}]"
     log = lambda name: lambda info: print(  # noqa: E731
         f"{tag} {name} round {info['round']}: {info['n_evals']} evals, pool {info['pool_size']}, "
-        f"train IC {info['pool_train_ic']:.4f}, offered {info['offered']}, failed valid {info['failed_valid']}, "
+        f"train IC {info['pool_train_ic']:.4f}, offered {info['offered']} (scanned {info['scanned']}), "
+        f"failed valid {info['failed_valid']}, "
         f"{info['elapsed']:.0f} s", flush=True)
     common = dict(horizon=h, rounds=args.rounds, search_assets=args.search_assets or None,
                   windows=tuple(int(w) for w in args.windows.split(",")), ic_blocks=args.ic_blocks,
                   candidates_per_round=args.candidates_per_round, pool_scale=args.pool_scale,
+                  max_scanned_per_round=max(args.max_scanned_per_round, args.candidates_per_round),
                   valid_check=not args.no_valid_check)
     gp_cfg = MiningConfig(**common, time_per_round=args.round_seconds)
     gp = mine(panel, split, searcher="gp", config=gp_cfg, random_state=seed, progress=log("gp"))
@@ -111,7 +113,10 @@ def main() -> None:
     ap.add_argument("--ic-blocks", type=int, default=1,
                     help="fitness = worst rank IC over this many consecutive train blocks (1: the mean)")
     ap.add_argument("--candidates-per-round", type=int, default=MiningConfig.candidates_per_round,
-                    help="best formulas of each round offered to the pool")
+                    help="best distinct formulas of each round offered to the pool")
+    ap.add_argument("--max-scanned-per-round", type=int, default=MiningConfig.max_scanned_per_round,
+                    help="how far down each round's scored formulas the search for distinct candidates goes "
+                         "(= --candidates-per-round: only the best few, near-copies skipped)")
     ap.add_argument("--pool-scale", choices=SCALES, default=MiningConfig.pool_scale,
                     help="per-date scores the pool combines: z-scored ranks or z-scored raw values")
     ap.add_argument("--no-valid-check", action="store_true",

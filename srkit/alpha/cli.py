@@ -56,6 +56,15 @@ def register(subparsers: Any) -> None:
     mi.add_argument("--search-assets", type=int, default=250, help="assets the search sees (0: all)")
     mi.add_argument("--ic-blocks", type=int, default=1,
                     help="fitness = worst rank IC over this many consecutive train blocks (default 1: the mean)")
+    mi.add_argument("--windows", default=None, metavar="N,N,...",
+                    help="time-series windows of the search, in days (default 5,10,20,40; on S&P 500 "
+                         "10,20,60,120 with --ic-blocks 3 measured best, benchmarks/RESULTS.md section 8)")
+    mi.add_argument("--candidates-per-round", type=int, default=10,
+                    help="distinct formulas offered to the pool per round (default 10)")
+    mi.add_argument("--max-scanned-per-round", type=int, default=40,
+                    help="how far down a round's scored formulas the search for distinct ones goes (default 40)")
+    mi.add_argument("--no-valid-check", action="store_true",
+                    help="admit on train alone, without the rule that the valid rank IC keeps the train sign")
     mi.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     mi.add_argument("--pool", help="save the pool (formulas, weights, ICs) to this JSON file")
     mi.add_argument("--json", help="write the results to this JSON file")
@@ -140,7 +149,10 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
     cfg = MiningConfig(horizon=args.horizon, pool_size=args.pool_size, rounds=args.rounds,
                        time_per_round=None if args.evals_per_round else args.time_per_round,
                        evals_per_round=args.evals_per_round, diversity=args.diversity,
-                       search_assets=args.search_assets or None, ic_blocks=args.ic_blocks)
+                       search_assets=args.search_assets or None, ic_blocks=args.ic_blocks,
+                       candidates_per_round=args.candidates_per_round,
+                       max_scanned_per_round=args.max_scanned_per_round, valid_check=not args.no_valid_check,
+                       **({"windows": _windows(args.windows)} if args.windows else {}))
     progress = None if args.quiet else (lambda info: print(
         f"round {info['round']}: {info['n_evals']} evals, pool {info['pool_size']}, "
         f"train IC {info['pool_train_ic']:.4f}, +{len(info['admitted'])}", file=sys.stderr))
@@ -162,6 +174,17 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
     out.update(result.to_dict())
     _write(out, args.json)
     return 0
+
+
+def _windows(text: str) -> tuple[int, ...]:
+    """``"10,20,60"`` -> ``(10, 20, 60)``; a clear error for anything else."""
+    try:
+        windows = tuple(int(w) for w in text.split(","))
+    except ValueError:
+        windows = ()
+    if not windows or min(windows) < 1:
+        raise ValueError(f"--windows needs positive whole numbers of days separated by commas, e.g. 10,20,60; got {text!r}")
+    return windows
 
 
 def _backtest(args: argparse.Namespace, panel: Any) -> int:

@@ -7,8 +7,8 @@ horizon would cross into validation are dropped), with the fitness
     1 - |mean daily rank IC| + diversity * max |rank corr with the pool's members|
 
 (:class:`srkit.fitness.losses.RankICLoss`), runs the searcher for the round's
-budget, and offers the best formulas of its front to the :class:`FactorPool`
-(admission by train IC and by correlation, eviction over capacity; with
+budget, and offers the best distinct formulas it scored (near-copies of each other
+skipped) to the :class:`FactorPool` (admission by train IC and by correlation, eviction over capacity; with
 ``valid_check`` a candidate must also keep the sign of its train IC on the
 validation period, which the search itself never sees).  The next
 round's penalty includes the new members, which pushes the search elsewhere.
@@ -73,7 +73,12 @@ class MiningConfig:
     time_per_round, evals_per_round : budget of one round (either or both).
     diversity : weight of the max-correlation penalty in the fitness.
     min_abs_ic, max_corr : pool admission thresholds (train IC, mutual IC).
-    candidates_per_round : best front entries offered to the pool per round.
+    candidates_per_round : formulas offered to the pool per round: the round's best,
+        skipping near-copies (mutual IC >= ``max_corr`` with a member or with a formula
+        offered before in the same round), which would pass or fail the pool's checks
+        together.
+    max_scanned_per_round : how far down the round's list of scored formulas (best
+        first) the search for distinct candidates may go.
     max_size, max_depth : formula limits.
     date_stride : the search scores every ``date_stride``-th train date (speed);
         admission and the final table use every date.
@@ -101,6 +106,7 @@ class MiningConfig:
     min_abs_ic: float = 0.005
     max_corr: float = 0.7
     candidates_per_round: int = 10
+    max_scanned_per_round: int = 40
     max_size: int = 10
     max_depth: int = 6
     date_stride: int = 2
@@ -114,6 +120,10 @@ class MiningConfig:
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.pool_size < 1 or self.horizon < 1 or self.ic_blocks < 1:
             raise ValueError("rounds, pool_size, horizon and ic_blocks must be >= 1")
+        if self.candidates_per_round < 1 or self.max_scanned_per_round < self.candidates_per_round:
+            raise ValueError(
+                f"need 1 <= candidates_per_round <= max_scanned_per_round, got {self.candidates_per_round} "
+                f"and {self.max_scanned_per_round}; raise max_scanned_per_round")
         if self.time_per_round is None and self.evals_per_round is None:
             raise ValueError("give time_per_round or evals_per_round (or both)")
         if self.pool_scale not in SCALES:
@@ -278,21 +288,35 @@ def mine(
                 candidates = [e.expr for e in result.front.entries() if math.isfinite(e.loss)]
                 candidates += [expr for _, expr in evaluator.best()]
             n_evals += round_evals
-            entries: list[Expr] = []
+            # GP's best formulas of a round are mostly variants of one idea, which pass or
+            # fail validation together: offer distinct ones, distinct as the pool measures it,
+            # from each other and from the members (whose near-copies the pool rejects anyway).
+            this_round = FactorPool(labels, capacity=cfg.max_scanned_per_round + len(pool), min_abs_ic=0.0,
+                                    max_corr=cfg.max_corr, scale=cfg.pool_scale)
+            for member, member_values in zip(pool.formulas, pool.values):
+                this_round.add(member, member_values)
+            admitted, failed_valid, skipped, scanned, n_offered = [], 0, 0, 0, 0
             for expr in candidates:
-                if str(expr) not in offered and len(entries) < cfg.candidates_per_round:
-                    offered.add(str(expr))
-                    entries.append(expr)
-            admitted, failed_valid = [], 0
-            for expr in entries:
+                text = str(expr)
+                if text in offered:
+                    continue
+                if n_offered >= cfg.candidates_per_round or scanned >= cfg.max_scanned_per_round:
+                    break
+                offered.add(text)
+                scanned += 1
                 values = factor_values(expr, selection_panel)
+                if not this_round.add(text, values[: len(labels)]):
+                    skipped += 1  # a near-copy of a member or an earlier candidate (or no finite train IC)
+                    continue
+                n_offered += 1
                 if not holds_up(values):
                     failed_valid += 1
-                elif pool.add(str(expr), values[: len(labels)]):
-                    admitted.append(str(expr))
+                elif pool.add(text, values[: len(labels)]):
+                    admitted.append(text)
             seeds = [parse_factor(f, opset) for f in pool.formulas]
-            info = {"round": r + 1, "n_evals": round_evals, "best_loss": best_loss,
-                    "offered": len(entries), "admitted": admitted, "failed_valid": failed_valid, "pool_size": len(pool), "pool_train_ic": pool.train_ic,
+            info = {"round": r + 1, "n_evals": round_evals, "best_loss": best_loss, "offered": n_offered,
+                    "scanned": scanned, "skipped": skipped,
+                    "admitted": admitted, "failed_valid": failed_valid, "pool_size": len(pool), "pool_train_ic": pool.train_ic,
                     "elapsed": round(time.perf_counter() - start, 2), **extra}
             rounds.append(info)
             logger.info("round %d: %s", r + 1, info)

@@ -186,6 +186,9 @@ class Searcher(Protocol):
 
 
 def config_dict(config: Any) -> dict[str, Any]:
+    """A searcher's settings as plain data ({} for a searcher without a ``config``)."""
+    if config is None:
+        return {}
     return asdict(config) if is_dataclass(config) and not isinstance(config, type) else dict(vars(config))
 
 
@@ -235,7 +238,7 @@ def run_search(
         wall_time=state.elapsed,
         seed=seed,
         searcher=searcher.name,
-        config=config_dict(searcher.config),
+        config=config_dict(getattr(searcher, "config", None)),
         history=state.history,
         stopped_by=state.stopped_by,
         error=state.error,

@@ -95,9 +95,12 @@ def test_cli_eval_and_mine_write_the_same_keys(tmp_path, capsys):
     ev_json, mine_json, pool_json = tmp_path / "ev.json", tmp_path / "mine.json", tmp_path / "pool.json"
     assert main(["alpha", "eval", str(folder), "-ts_pct(close, 5)", "--json", str(ev_json)]) == 0
     assert main(["alpha", "mine", str(folder), "--searcher", "gp", "--rounds", "1", "--evals-per-round", "300",
-                 "--search-assets", "0", "--json", str(mine_json), "--pool", str(pool_json), "-q"]) == 0
+                 "--search-assets", "0", "--windows", "5,20", "--candidates-per-round", "3",
+                 "--json", str(mine_json), "--pool", str(pool_json), "-q"]) == 0
     ev, mi = json.loads(ev_json.read_text()), json.loads(mine_json.read_text())
     assert set(ev) <= set(mi)
+    assert mi["config"]["windows"] == [5, 20] and mi["config"]["candidates_per_round"] == 3
+    assert mi["rounds"][0]["offered"] <= 3
     assert {"ic", "rank_ic", "rank_ir", "turnover"} <= set(ev)
     assert ev["rank_ic"] == pytest.approx(evaluate("-ts_pct(close, 5)", load_panel(folder))["rank_ic"])
     png = tmp_path / "bt.png"
@@ -113,6 +116,8 @@ def test_cli_reports_bad_formula(tmp_path, capsys):
     folder = _write_panel(tmp_path, n_dates=30, n_assets=5)
     assert main(["alpha", "eval", str(folder), "ts_mean(price, 5)"]) == 2
     assert "unknown name 'price'" in capsys.readouterr().err
+    assert main(["alpha", "mine", str(folder), "--windows", "5,ten", "--evals-per-round", "10"]) == 2
+    assert "--windows needs positive whole numbers" in capsys.readouterr().err
 
 
 @pytest.mark.skipif(not SP500.exists(), reason="shared data absent")
@@ -138,3 +143,49 @@ def test_mining_evaluator_memoises_repeats_and_ranks_what_it_scored():
     ev.loss(bad)
     assert ev.n_evals == 2
     assert [str(e) for _, e in ev.best()] == ["-ts_pct(close, 5)", "ts_pct(volume, 5)"]
+
+
+class _FixedSearcher:
+    """Scores a fixed list of formulas, in order: a round whose best are near-copies."""
+
+    name = "fixed"  # no ``config``: the driver and run_search need none
+
+    def __init__(self, formulas):
+        self.formulas = formulas
+
+    def search(self, problem, *, budget, rng, callbacks=()):
+        from srkit.search.base import run_search
+
+        def loop(state):
+            for text in self.formulas:
+                expr = parse_factor(text, problem.opset)
+                state.offer(expr, problem.evaluator.loss(expr))
+            state.end_iteration()
+
+        return run_search(self, problem, budget, callbacks, loop)
+
+
+def test_a_round_offers_distinct_candidates_not_near_copies_of_its_best():
+    """Three spellings of the planted 5-day reversal score best; with two offers per
+    round the second goes to a different formula, not to a copy the pool would reject."""
+    panel = synthetic_panel(n_dates=200, n_assets=30, reversal=0.3, seed=6)
+    copies = ["-ts_pct(close, 5)", "-ts_delta(close, 5)", "-ts_pct(vwap, 5)"]
+    other = "ts_std(volume, 20) / ts_mean(volume, 10)"  # larger and weaker: not on the front
+    cfg = _cfg(rounds=1, evals_per_round=None, time_per_round=30.0, candidates_per_round=2,
+               min_abs_ic=0.0, valid_check=False)
+    res = mine(panel, Split.by_fraction(panel), searcher=_FixedSearcher(copies + [other]),
+               config=cfg, random_state=0)
+    copies, other = [str(parse_factor(f, panel.fields)) for f in copies], str(parse_factor(other, panel.fields))
+    assert res.pool.formulas[0] in copies and other in res.pool.formulas and len(res.pool) == 2
+    info = res.rounds[0]
+    assert info["offered"] == 2 and info["skipped"] >= 1 and info["scanned"] == info["offered"] + info["skipped"]
+    # scanning no further than the offers finds only copies of the best: one member
+    narrow = mine(panel, Split.by_fraction(panel), searcher=_FixedSearcher(copies + [other]),
+                  config=_cfg(rounds=1, evals_per_round=None, time_per_round=30.0, candidates_per_round=2,
+                              max_scanned_per_round=2, min_abs_ic=0.0, valid_check=False), random_state=0)
+    assert len(narrow.pool) == 1 and other not in narrow.pool.formulas
+
+
+def test_mining_config_rejects_a_scan_shorter_than_the_offers():
+    with pytest.raises(ValueError, match="max_scanned_per_round"):
+        MiningConfig(candidates_per_round=10, max_scanned_per_round=5)

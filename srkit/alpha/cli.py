@@ -183,7 +183,8 @@ def _windows(text: str) -> tuple[int, ...]:
     except ValueError:
         windows = ()
     if not windows or min(windows) < 1:
-        raise ValueError(f"--windows needs positive whole numbers of days separated by commas, e.g. 10,20,60; got {text!r}")
+        raise ValueError("--windows needs positive whole numbers of days separated by commas, "
+                         f"e.g. 10,20,60; got {text!r}")
     return windows
 
 

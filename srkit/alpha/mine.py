@@ -7,10 +7,11 @@ horizon would cross into validation are dropped), with the fitness
     1 - |mean daily rank IC| + diversity * max |rank corr with the pool's members|
 
 (:class:`srkit.fitness.losses.RankICLoss`), runs the searcher for the round's
-budget, and offers the best distinct formulas it scored (near-copies of each other
-skipped) to the :class:`FactorPool` (admission by train IC and by correlation, eviction over capacity; with
-``valid_check`` a candidate must also keep the sign of its train IC on the
-validation period, which the search itself never sees).  The next
+budget, and offers the best distinct formulas it scored (near-copies of a member
+or of each other skipped) to the :class:`FactorPool` (admission by train IC and
+by correlation, eviction over capacity; with ``valid_check`` a candidate must
+also keep the sign of its train IC on the validation period, which the search
+itself never sees).  The next
 round's penalty includes the new members, which pushes the search elsewhere.
 
 Any searcher works: a name from :data:`srkit.search.SEARCHERS` (``"gp"`` gets
@@ -315,8 +316,8 @@ def mine(
                     admitted.append(text)
             seeds = [parse_factor(f, opset) for f in pool.formulas]
             info = {"round": r + 1, "n_evals": round_evals, "best_loss": best_loss, "offered": n_offered,
-                    "scanned": scanned, "skipped": skipped,
-                    "admitted": admitted, "failed_valid": failed_valid, "pool_size": len(pool), "pool_train_ic": pool.train_ic,
+                    "scanned": scanned, "skipped": skipped, "admitted": admitted, "failed_valid": failed_valid,
+                    "pool_size": len(pool), "pool_train_ic": pool.train_ic,
                     "elapsed": round(time.perf_counter() - start, 2), **extra}
             rounds.append(info)
             logger.info("round %d: %s", r + 1, info)

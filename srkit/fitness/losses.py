@@ -97,10 +97,28 @@ def cs_rank(values: Array) -> Array:
     >>> cs_rank(np.array([[3.0, 1.0, np.nan, 2.0]])).tolist()
     [[1.0, 0.3333333333333333, nan, 0.6666666666666666]]
     """
-    import pandas as pd
-
-    v = np.where(np.isfinite(values), values, np.nan)
-    return pd.DataFrame(v).rank(axis=1, pct=True).to_numpy(dtype=np.float64)  # type: ignore[no-any-return]
+    v = np.atleast_2d(np.asarray(values, dtype=np.float64))
+    finite = np.isfinite(v)
+    # missing values sort last as +inf: with no nan in the rows numpy's vectorised
+    # argsort applies, about 5x faster than on rows holding nans (or pandas' rank)
+    key = np.where(finite, v, np.inf)
+    order = np.argsort(key, axis=1)
+    ordered = np.take_along_axis(key, order, axis=1)
+    n_cols = v.shape[1]
+    position = np.broadcast_to(np.arange(n_cols), v.shape)
+    # a tie is a run of equal sorted values; each gets the mean of its run's positions
+    starts = np.ones(v.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    ends = np.ones(v.shape, dtype=bool)
+    ends[:, :-1] = starts[:, 1:]
+    first = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    last = np.minimum.accumulate(np.where(ends, position, n_cols - 1)[:, ::-1], axis=1)[:, ::-1]
+    with np.errstate(all="ignore"):
+        pct = ((first + last) / 2.0 + 1.0) / finite.sum(axis=1, keepdims=True)
+    out = np.empty_like(v)
+    np.put_along_axis(out, order, pct, axis=1)
+    out[~finite] = np.nan
+    return out
 
 
 def _row_corr(a: Array, b: Array) -> Array:
@@ -128,6 +146,17 @@ def daily_ic(y: Array, y_pred: Array) -> Array:
     """
     y, y_pred = np.atleast_2d(y), np.atleast_2d(y_pred)
     return _row_corr(y_pred, y)
+
+
+def _ranks_within(values: Array, ranks: Array, finite: Array, keep: Array) -> Array:
+    """Cross-sectional ranks of ``values`` among the cells ``keep`` (a subset of
+    ``finite``), reusing ``ranks`` (the ranks among all finite cells) on the rows where
+    nothing is dropped: for a factor and its labels that is almost every date."""
+    out = np.where(keep, ranks, np.nan)
+    redo = (keep != finite).any(axis=1) & keep.any(axis=1)
+    if redo.any():
+        out[redo] = cs_rank(np.where(keep[redo], values[redo], np.nan))
+    return out
 
 
 def daily_rank_ic(y: Array, y_pred: Array) -> Array:
@@ -197,14 +226,25 @@ class RankICLoss:
         self.min_coverage = min_coverage
         self.penalty = penalty
         self._avoid = [cs_rank(np.atleast_2d(a)[::stride]) for a in avoid] if penalty else []
+        self._labels: tuple[Array, Array] | None = None  # (labels, their ranks): the same every call
+
+    def _label_ranks(self, y: Array) -> Array:
+        if self._labels is None or self._labels[0] is not y:
+            self._labels = (y, cs_rank(np.atleast_2d(y)[:: self.stride]))
+        return self._labels[1]
 
     def __call__(self, y: Array, y_pred: Array, weights: Array | None = None) -> float:
+        label_ranks = self._label_ranks(y)
         y, y_pred = np.atleast_2d(y)[:: self.stride], np.atleast_2d(y_pred)[:: self.stride]
-        ic = daily_rank_ic(y, y_pred)
+        finite_y, finite_pred = np.isfinite(y), np.isfinite(y_pred)
+        both = finite_y & finite_pred
+        pred_ranks = cs_rank(y_pred)
+        ic = _row_corr(_ranks_within(y_pred, pred_ranks, finite_pred, both),
+                       _ranks_within(y, label_ranks, finite_y, both))
         if not np.isfinite(ic).any():
             return float("inf")
-        labelled = np.isfinite(y).sum(axis=1)
-        covered = (np.isfinite(y) & np.isfinite(y_pred)).sum(axis=1)
+        labelled = finite_y.sum(axis=1)
+        covered = both.sum(axis=1)
         ic = np.where(np.isfinite(ic) & (covered >= self.min_coverage * labelled), ic, 0.0)
         ic = ic[labelled > 0]
         mean = float(ic.mean())
@@ -214,8 +254,8 @@ class RankICLoss:
         else:
             loss = 1.0 - abs(mean)
         if self._avoid:
-            r = cs_rank(y_pred)
-            corr = [float(np.nanmean(c)) if np.isfinite(c := _row_corr(r, a)).any() else 0.0 for a in self._avoid]
+            corr = [float(np.nanmean(c)) if np.isfinite(c := _row_corr(pred_ranks, a)).any() else 0.0
+                    for a in self._avoid]
             loss += self.penalty * max(abs(c) for c in corr)
         return loss
 

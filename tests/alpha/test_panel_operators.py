@@ -83,6 +83,41 @@ def test_pair_time_series_matches_pandas(family, method):
     np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10, equal_nan=True)
 
 
+WINDOWED_REFERENCE = {  # reference of each family for any window, on raw windows
+    "ts_rank": lambda w: rankdata(w)[-1] / len(w),
+    "ts_argmax": lambda w: np.argmax(w) + 1,
+    "ts_argmin": lambda w: np.argmin(w) + 1,
+    "ts_mean": np.mean,
+    "ts_std": lambda w: np.std(w, ddof=1),
+    "ts_decay_linear": lambda w: np.dot(w, np.arange(1, len(w) + 1)) / (len(w) * (len(w) + 1) / 2),
+    "ts_slope": lambda w: np.polyfit(np.arange(len(w)), w, 1)[0],
+}
+
+
+@pytest.mark.parametrize("family", sorted(WINDOWED_REFERENCE))
+@pytest.mark.parametrize("d", [3, 7, 8, 12])
+def test_time_series_operators_with_ties_and_gaps_at_several_windows(family, d):
+    """Integer data (many ties: argmax keeps the oldest day, rank averages ties), windows
+    that are and are not powers of two, gaps and a late listing, 30 assets."""
+    rng = np.random.default_rng(d)
+    x = rng.integers(0, 4, (60, 30)).astype(float)
+    x[rng.random(x.shape) < 0.05] = np.nan
+    x[:20, 4] = np.nan
+    got = _op(f"{family}_{d}")(x)
+    want = pd.DataFrame(x).rolling(d, min_periods=d).apply(WINDOWED_REFERENCE[family], raw=True).to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
+
+
+def test_cross_sectional_rank_with_ties_and_gaps_matches_pandas():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 5, (50, 40)).astype(float)
+    x[rng.random(x.shape) < 0.2] = np.nan
+    x[3] = np.nan  # a date without values
+    x[5, 7] = np.inf  # non-finite counts as missing
+    want = pd.DataFrame(np.where(np.isfinite(x), x, np.nan)).rank(axis=1, pct=True).to_numpy()
+    np.testing.assert_allclose(_op("cs_rank")(x), want, rtol=0, atol=1e-15, equal_nan=True)
+
+
 def test_cross_sectional_operators_match_pandas():
     x = _panel().T.copy()[:, :10].T  # (10 dates, 4 assets), with gaps
     df = pd.DataFrame(x)

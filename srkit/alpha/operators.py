@@ -277,9 +277,9 @@ def _resi(a: Array, d: int) -> Array:
 
 def _pair(method: str) -> Callable[[Array, Array, int], Array]:
     def fn(a: Array, b: Array, d: int) -> Array:
-        both = np.isfinite(a) & np.isfinite(b)  # pair-wise complete windows only
         import pandas as pd
 
+        both = np.isfinite(a) & np.isfinite(b)  # pair-wise complete windows only
         rolled = getattr(_rolling_frame(np.where(both, a, np.nan), d), method)
         other = pd.Series(np.where(both, b, np.nan).T.ravel())  # laid out as _rolling_frame's
         return _clean(_unseries(rolled(other), a.shape))

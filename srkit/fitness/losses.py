@@ -167,8 +167,15 @@ def daily_rank_ic(y: Array, y_pred: Array) -> Array:
     [1.0]
     """
     y, y_pred = np.atleast_2d(y), np.atleast_2d(y_pred)
-    ok = np.isfinite(y) & np.isfinite(y_pred)
-    return _row_corr(cs_rank(np.where(ok, y_pred, np.nan)), cs_rank(np.where(ok, y, np.nan)))
+    return _rank_ic_given_ranks(y, y_pred, cs_rank(y), cs_rank(y_pred))
+
+
+def _rank_ic_given_ranks(y: Array, y_pred: Array, y_ranks: Array, pred_ranks: Array) -> Array:
+    """:func:`daily_rank_ic` from each array's ranks among its own finite values (which
+    a caller may have computed once for many calls, as :class:`RankICLoss` does for the labels)."""
+    finite_y, finite_pred = np.isfinite(y), np.isfinite(y_pred)
+    both = finite_y & finite_pred
+    return _row_corr(_ranks_within(y_pred, pred_ranks, finite_pred, both), _ranks_within(y, y_ranks, finite_y, both))
 
 
 def rank_ic_loss(y: Array, y_pred: Array, weights: Array | None = None) -> float:
@@ -236,15 +243,13 @@ class RankICLoss:
     def __call__(self, y: Array, y_pred: Array, weights: Array | None = None) -> float:
         label_ranks = self._label_ranks(y)
         y, y_pred = np.atleast_2d(y)[:: self.stride], np.atleast_2d(y_pred)[:: self.stride]
-        finite_y, finite_pred = np.isfinite(y), np.isfinite(y_pred)
-        both = finite_y & finite_pred
-        pred_ranks = cs_rank(y_pred)
-        ic = _row_corr(_ranks_within(y_pred, pred_ranks, finite_pred, both),
-                       _ranks_within(y, label_ranks, finite_y, both))
+        pred_ranks = cs_rank(y_pred)  # also what the diversity penalty correlates
+        ic = _rank_ic_given_ranks(y, y_pred, label_ranks, pred_ranks)
         if not np.isfinite(ic).any():
             return float("inf")
+        finite_y = np.isfinite(y)
         labelled = finite_y.sum(axis=1)
-        covered = both.sum(axis=1)
+        covered = (finite_y & np.isfinite(y_pred)).sum(axis=1)
         ic = np.where(np.isfinite(ic) & (covered >= self.min_coverage * labelled), ic, 0.0)
         ic = ic[labelled > 0]
         mean = float(ic.mean())

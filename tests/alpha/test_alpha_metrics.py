@@ -32,6 +32,23 @@ def test_daily_ic_matches_scipy_with_gaps():
         assert daily_rank_ic(y, f)[t] == pytest.approx(spearmanr(f[t, ok], y[t, ok])[0])
 
 
+def test_rank_ic_loss_with_gaps_on_both_sides_matches_scipy_call_after_call():
+    """The loss ranks the labels once and reuses them: every call must still rank each
+    date over the assets where both the labels and *this* factor are finite."""
+    rng = np.random.default_rng(5)
+    y = rng.standard_normal((12, 25))
+    y[rng.random(y.shape) < 0.1] = np.nan
+    loss = RankICLoss()
+    for seed in range(3):
+        f = y + rng.standard_normal(y.shape)
+        f[rng.random(f.shape) < 0.1 * seed] = np.nan
+        ics = []
+        for t in range(len(y)):
+            ok = np.isfinite(f[t]) & np.isfinite(y[t])
+            ics.append(spearmanr(f[t, ok], y[t, ok])[0])
+        assert loss(y, f) == pytest.approx(1 - abs(np.mean(ics)), abs=1e-12)
+
+
 def test_turnover_definition():
     static = np.tile(np.arange(5.0), (4, 1))
     assert turnover(static) == 0.0

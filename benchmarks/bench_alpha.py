@@ -121,7 +121,7 @@ def main() -> None:
     ap.add_argument("--pool-scale", choices=SCALES, default=MiningConfig.pool_scale,
                     help="per-date scores the pool combines: z-scored ranks or z-scored raw values")
     ap.add_argument("--diversity", type=float, default=MiningConfig.diversity,
-                    help="share of a factor's IC the fitness takes per unit of max |corr| with the pool")
+                    help="weight of the max-|rank corr|-with-the-pool penalty in the fitness")
     ap.add_argument("--no-valid-check", action="store_true",
                     help="admit candidates on train alone (no validation-sign rule, MiningConfig.valid_check)")
     ap.add_argument("--out", default=None)

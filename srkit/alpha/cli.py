@@ -52,9 +52,7 @@ def register(subparsers: Any) -> None:
     mi.add_argument("--time-per-round", type=float, default=60.0, help="seconds per round (default 60)")
     mi.add_argument("--evals-per-round", type=int, help="evaluations per round (reproducible budget)")
     mi.add_argument("--pool-size", type=int, default=10, help="pool capacity (default 10)")
-    mi.add_argument("--diversity", type=float, default=1.0,  # MiningConfig.diversity (imported lazily)
-                    help="share of a factor's IC taken per unit of max |corr| with the pool, in [0, 1] "
-                         "(default %(default)s)")
+    mi.add_argument("--diversity", type=float, default=0.5, help="max-correlation penalty weight (default 0.5)")
     mi.add_argument("--search-assets", type=int, default=250, help="assets the search sees (0: all)")
     mi.add_argument("--ic-blocks", type=int, default=1,
                     help="fitness = worst rank IC over this many consecutive train blocks (default 1: the mean)")

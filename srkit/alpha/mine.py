@@ -4,10 +4,9 @@ Mining runs in rounds.  Each round builds a panel problem on the **train**
 period only (the panel is cut after the last train date, and train labels whose
 horizon would cross into validation are dropped), with the fitness
 
-    1 - |mean daily rank IC| * (1 - diversity * max |rank corr with the pool's members|)
+    1 - |mean daily rank IC| + diversity * max |rank corr with the pool's members|
 
-(:class:`srkit.fitness.losses.RankICLoss`: the penalty takes a share of the factor's
-own IC, so it stays on the IC's scale however small real ICs are), runs the searcher for the round's
+(:class:`srkit.fitness.losses.RankICLoss`), runs the searcher for the round's
 budget, and offers the best distinct formulas it scored (near-copies of a member
 or of each other skipped) to the :class:`FactorPool` (admission by train IC and
 by correlation, eviction over capacity; with ``valid_check`` a candidate must
@@ -73,9 +72,7 @@ class MiningConfig:
     pool_size : capacity of the factor pool.
     rounds : search rounds; each ends with pool admission.
     time_per_round, evals_per_round : budget of one round (either or both).
-    diversity : weight of the max-correlation penalty in the fitness, in [0, 1]: the
-        share of a factor's IC taken away per unit of its largest |rank corr| with a
-        member (1: a member's copy scores as no forecast).
+    diversity : weight of the max-correlation penalty in the fitness.
     min_abs_ic, max_corr : pool admission thresholds (train IC, mutual IC).
     candidates_per_round : formulas offered to the pool per round: the round's best,
         skipping near-copies (mutual IC >= ``max_corr`` with a member or with a formula
@@ -106,7 +103,7 @@ class MiningConfig:
     rounds: int = 10
     time_per_round: float | None = 60.0
     evals_per_round: int | None = None
-    diversity: float = 1.0
+    diversity: float = 0.5
     min_abs_ic: float = 0.005
     max_corr: float = 0.7
     candidates_per_round: int = 10
@@ -124,8 +121,6 @@ class MiningConfig:
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.pool_size < 1 or self.horizon < 1 or self.ic_blocks < 1:
             raise ValueError("rounds, pool_size, horizon and ic_blocks must be >= 1")
-        if not 0 <= self.diversity <= 1:
-            raise ValueError(f"diversity must be in [0, 1] (a share of the factor's IC), got {self.diversity}")
         if self.candidates_per_round < 1 or self.max_scanned_per_round < self.candidates_per_round:
             raise ValueError(
                 f"need 1 <= candidates_per_round <= max_scanned_per_round, got {self.candidates_per_round} "

@@ -84,7 +84,7 @@ def mine_seed(args: argparse.Namespace, seed: int) -> dict:
                   windows=tuple(int(w) for w in args.windows.split(",")), ic_blocks=args.ic_blocks,
                   candidates_per_round=args.candidates_per_round, pool_scale=args.pool_scale,
                   max_scanned_per_round=max(args.max_scanned_per_round, args.candidates_per_round),
-                  diversity=args.diversity, fit_horizon=args.fit_horizon,
+                  diversity=args.diversity,
                   valid_check=not args.no_valid_check)
     gp_cfg = MiningConfig(**common, time_per_round=args.round_seconds)
     gp = mine(panel, split, searcher="gp", config=gp_cfg, random_state=seed, progress=log("gp"))
@@ -120,8 +120,6 @@ def main() -> None:
                          "(= --candidates-per-round: only the best few, near-copies skipped)")
     ap.add_argument("--pool-scale", choices=SCALES, default=MiningConfig.pool_scale,
                     help="per-date scores the pool combines: z-scored ranks or z-scored raw values")
-    ap.add_argument("--fit-horizon", type=int, default=None,
-                    help="horizon of the label the mining fits and selects on (default: --horizon)")
     ap.add_argument("--diversity", type=float, default=MiningConfig.diversity,
                     help="weight of the max-|rank corr|-with-the-pool penalty in the fitness")
     ap.add_argument("--no-valid-check", action="store_true",

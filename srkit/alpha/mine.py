@@ -69,10 +69,6 @@ class MiningConfig:
     Parameters
     ----------
     horizon : forward-return horizon of the label, in trading days.
-    fit_horizon : horizon of the label that the search, the pool and the validation
-        rule use (None: ``horizon``); the final table reports on ``horizon``.  A longer
-        one (say 20 for a 5-day target) rewards slower factors, whose ranking of
-        stocks changes less from one week to the next.
     pool_size : capacity of the factor pool.
     rounds : search rounds; each ends with pool admission.
     time_per_round, evals_per_round : budget of one round (either or both).
@@ -103,7 +99,6 @@ class MiningConfig:
     """
 
     horizon: int = 5
-    fit_horizon: int | None = None
     pool_size: int = 10
     rounds: int = 10
     time_per_round: float | None = 60.0
@@ -126,8 +121,6 @@ class MiningConfig:
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.pool_size < 1 or self.horizon < 1 or self.ic_blocks < 1:
             raise ValueError("rounds, pool_size, horizon and ic_blocks must be >= 1")
-        if self.fit_horizon is not None and self.fit_horizon < 1:
-            raise ValueError(f"fit_horizon must be >= 1 or None (= horizon), got {self.fit_horizon}")
         if self.candidates_per_round < 1 or self.max_scanned_per_round < self.candidates_per_round:
             raise ValueError(
                 f"need 1 <= candidates_per_round <= max_scanned_per_round, got {self.candidates_per_round} "
@@ -243,8 +236,7 @@ def mine(
     rng = as_generator(random_state)
     search = _make_searcher(searcher, llm)
     train_panel = panel.until(split.train_end)
-    fit_h = cfg.fit_horizon or cfg.horizon
-    labels = split.labels(train_panel, "train", fit_h)
+    labels = split.labels(train_panel, "train", cfg.horizon)
     if not np.isfinite(labels).any():
         raise ValueError("no train labels: the train period must be longer than the horizon")
     assets = np.arange(len(panel.assets))
@@ -258,7 +250,7 @@ def mine(
                       scale=cfg.pool_scale)
     budget = Budget(time=cfg.time_per_round, evals=cfg.evals_per_round)
     selection_panel = panel.until(split.valid_end) if cfg.valid_check else train_panel
-    valid_labels = split.labels(selection_panel, "valid", fit_h) if cfg.valid_check else None
+    valid_labels = split.labels(selection_panel, "valid", cfg.horizon) if cfg.valid_check else None
     train_rows = np.isfinite(labels).any(axis=1)
 
     def holds_up(values: Array) -> bool:

@@ -202,9 +202,9 @@ class RankICLoss:
 
     On real stock data (rank ICs 0.01-0.03) the added correlation term dominates once
     the pool has two or three members.  A penalty relative to the IC,
-    ``1 - |IC| (1 - penalty * corr)``, was measured instead and mined pools that fit
+    ``1 - |IC| (1 - penalty * corr)``, was measured as well: it mined pools that fit
     train and validation better and test worse (S&P 500, benchmarks/RESULTS.md
-    section 8): the additive form is kept.
+    section 8), so the additive form is kept.
 
     ``avoid`` are factors already found (dates, assets); ``stride`` scores every
     ``stride``-th date only (search speed; the final metrics use every date).

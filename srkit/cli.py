@@ -5,15 +5,29 @@
     srkit problems list [--suite nguyen]
     srkit cf eval|identify|search|cluster ...   (continued fractions; see srkit cf --help)
     srkit alpha eval|mine|backtest PRICES ...   (alpha factors; see srkit alpha --help)
+
+Errors a user can fix (a bad file, a bad option, a missing extra) print one line,
+``srkit: error: <what is wrong and the fix>``, and exit with status 2; ``srkit
+--debug ...`` (or ``SRKIT_DEBUG=1``) shows the traceback instead.  Ctrl-C outside a
+search exits with 130; anything unexpected is reported as a bug with status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
-from typing import Sequence
+from typing import Any, Sequence
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "error_message"]
+
+#: Exit status of an error the user can fix (argparse uses the same for bad options).
+EXIT_USAGE = 2
+#: Exit status of an unexpected error (a bug in srkit).
+EXIT_BUG = 1
+#: Exit status after Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 _EPILOG = """examples:
   srkit demo                                   fit a physics law from generated noisy data
@@ -21,11 +35,30 @@ _EPILOG = """examples:
   srkit fit data.csv --target F --features m,a --operators add,mul,div --time-budget 30
   srkit fit data.csv --target y --output model.json   save the front and the chosen model
   srkit problems list --suite nguyen           list benchmark problems
+  srkit --debug fit data.csv --target y        show the full traceback of an error
 """
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse that reads a value starting with a minus sign as a value, not an unknown option.
+
+    Formulas often start with one: ``srkit cf eval "..." "-n**6"`` or
+    ``srkit alpha backtest PRICES --formula "-ts_pct(close,5)"``.  Plain argparse takes
+    these for options and fails with "expected one argument".  A single-dash word
+    that is not one of the command's options (nor one with its value attached, such
+    as ``-ofile.json``) is a value here.  Subcommand parsers inherit this class.
+    """
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        if (len(arg_string) > 1 and arg_string[0] == "-" and arg_string[1] != "-"
+                and not any(arg_string.startswith(opt) for opt in self._option_string_actions
+                            if not opt.startswith("--"))):
+            return None
+        return super()._parse_optional(arg_string)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="srkit",
         description="Symbolic regression: find the formula behind your data.",
         epilog=_EPILOG,
@@ -34,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     from srkit import __version__
 
     parser.add_argument("--version", action="version", version=f"srkit {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an error (also: environment variable SRKIT_DEBUG=1)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     fit = sub.add_parser("fit", help="find a formula for one column of a CSV file",
@@ -43,10 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--target", "-t", required=True, help="column to explain (y)")
     fit.add_argument("--features", help="comma-separated feature columns (default: all others)")
     _add_search_options(fit)
-    fit.add_argument("--output", "-o", help="write the fitted model (front + choice) to this JSON file")
+    _add_output_options(fit)
 
     demo = sub.add_parser("demo", help="fit a physics law from generated noisy data (no files needed)")
     _add_search_options(demo, default_budget=20.0)
+    _add_output_options(demo)
 
     problems = sub.add_parser("problems", help="benchmark problem library")
     psub = problems.add_subparsers(dest="problems_command", metavar="ACTION")
@@ -81,6 +117,41 @@ def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0
     p.add_argument("--searcher-option", action="append", default=[], metavar="KEY=VALUE",
                    help="a searcher setting, repeatable (e.g. --searcher dsn --searcher-option "
                         "'depths=(1, 2)' --searcher-option refine=False); see the searcher's config class")
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--output", "-o", help="write the fitted model (front + choice) to this JSON file; "
+                                          "when nothing was found, the state of the search")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --output file")
+
+
+def check_outputs(args: argparse.Namespace, flags: Sequence[str], append: Sequence[str] = ()) -> None:
+    """Check every output path of a command before any work (loading data, searching).
+
+    ``flags`` are options that (over)write a file: an existing one needs ``--force``.
+    ``append`` are options that append to a file (logs): only their folder is checked.
+    Two options naming the same file are refused, since the second write would
+    replace the first.
+    """
+    from srkit.io import check_output_path
+
+    seen: dict[str, str] = {}
+    for flag in (*flags, *append):
+        path = getattr(args, flag.lstrip("-").replace("-", "_"), None)
+        if path is None:
+            continue
+        check_output_path(path, force=bool(getattr(args, "force", False)) or flag in append, flag=flag)
+        key = os.path.realpath(path)
+        if key in seen:
+            raise ValueError(f"{seen[key]} and {flag} both name {path!r}; give each its own file")
+        seen[key] = flag
+
+
+def write_json(path: str, record: Any) -> None:
+    """Write ``record`` as indented JSON, atomically (an earlier file survives a crash mid-write)."""
+    from srkit.io import atomic_write
+
+    atomic_write(path, json.dumps(record, indent=2, allow_nan=True) + "\n")
 
 
 def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
@@ -167,13 +238,24 @@ def _short(equation: str) -> str:
         return equation
 
 
-def _cmd_fit(args: argparse.Namespace) -> int:
-    from srkit.core.data import read_csv
+def _fit_and_report(args: argparse.Namespace, X: Any, y: Any, names: Sequence[str]) -> int:
+    """Fit, print the front and save ``--output``; the shared end of ``fit`` and ``demo``.
 
-    features = [f.strip() for f in args.features.split(",")] if args.features else None
-    data = read_csv(args.csv, args.target, features)
+    A search that ends (Ctrl-C, a fault, the budget) with no finite formula is one
+    line on stderr and status 2, and ``--output`` still records the search's state.
+    A search interrupted after it found formulas reports them as usual (status 0).
+    """
+    from srkit.estimator import NoFormulaError
+
     model = _regressor(args)
-    model.fit(data.X, data.y, feature_names=data.feature_names)
+    try:
+        model.fit(X, y, feature_names=list(names))
+    except NoFormulaError as exc:
+        print(f"srkit: error: {exc}", file=sys.stderr)
+        if args.output:
+            write_json(args.output, exc.to_dict())
+            print(f"srkit: saved the state of the search to {args.output}", file=sys.stderr)
+        return EXIT_USAGE
     _print_result(model)
     if args.output:
         model.save(args.output)
@@ -181,18 +263,26 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from srkit.core.data import read_csv
+
+    # a bad --output is reported now, not after a search of many minutes
+    check_outputs(args, ["--output"], append=["--llm-log"])
+    features = [f.strip() for f in args.features.split(",")] if args.features else None
+    data = read_csv(args.csv, args.target, features)
+    return _fit_and_report(args, data.X, data.y, data.feature_names)
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from srkit.examples import gravity_data
 
+    check_outputs(args, ["--output"], append=["--llm-log"])
     X, y, names, truth = gravity_data()
     if not args.operators:  # the notebook's set: without pow, noise cannot bend r**2 into r**2.004
         args.operators = "add,sub,mul,div,sqrt,exp,log"
     print(f"Demo: {len(y)} noisy samples of {truth}  (variables {', '.join(names)}; 1% noise; "
           f"operators {args.operators})")
-    model = _regressor(args)
-    model.fit(X, y, feature_names=names)
-    _print_result(model)
-    return 0
+    return _fit_and_report(args, X, y, names)
 
 
 def _cmd_problems(args: argparse.Namespace) -> int:
@@ -206,22 +296,100 @@ def _cmd_problems(args: argparse.Namespace) -> int:
     return 0
 
 
+# pip names of optional modules whose import error carries no install hint of its own
+_PIP_NAMES = {"sklearn": "scikit-learn", "matplotlib": "matplotlib", "pyarrow": "pyarrow",
+              "dask": "'dask[distributed]'", "distributed": "'dask[distributed]'", "pandas": "pandas"}
+
+
+def _expected_errors() -> tuple[type[BaseException], ...]:
+    """Exception types that mean bad input or a missing extra, not a bug in srkit."""
+    # srkit's own RuntimeErrors: an LLM endpoint that fails, a search that found nothing
+    from srkit.estimator import NoFormulaError
+    from srkit.search.llm.client import LLMError
+
+    return (ValueError, TypeError, OSError, KeyError, ImportError, MemoryError, LLMError, NoFormulaError)
+
+
+def error_message(exc: BaseException) -> tuple[str, int]:
+    """The one line srkit prints for ``exc``, and the exit status.
+
+    Examples
+    --------
+    >>> error_message(ValueError("--time-budget must be positive"))
+    ('srkit: error: --time-budget must be positive', 2)
+    >>> error_message(FileNotFoundError(2, "No such file or directory", "data.csv"))
+    ("srkit: error: cannot open 'data.csv': No such file or directory; check the path", 2)
+    >>> error_message(KeyboardInterrupt())
+    ('srkit: interrupted', 130)
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        return "srkit: interrupted", EXIT_INTERRUPTED
+    if not isinstance(exc, _expected_errors()):
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return (f"srkit: error: unexpected {type(exc).__name__}{': ' + text if text else ''}. "
+                "This is a bug in srkit: run again with --debug for the traceback and report it", EXIT_BUG)
+    return f"srkit: error: {_describe(exc)}", EXIT_USAGE
+
+
+def _describe(exc: BaseException) -> str:
+    """What went wrong and the fix, for an expected error."""
+    if isinstance(exc, MemoryError):
+        return "out of memory; use fewer rows or a smaller --max-size, or free memory and retry"
+    if isinstance(exc, KeyError):
+        key = exc.args[0] if exc.args else "?"
+        if isinstance(key, str) and " " in key:  # a KeyError that carries a sentence
+            return key
+        return (f"{key!r} was not found in the input (a missing key or name); check the file or option "
+                "that names it (run again with --debug if the input looks right)")
+    if isinstance(exc, ImportError):
+        text = str(exc)
+        if "pip install" in text:
+            return text
+        name = (exc.name or "").split(".")[0]
+        pip = _PIP_NAMES.get(name, name)
+        return f"{text}; install it with: pip install {pip}" if pip else text
+    if isinstance(exc, OSError) and getattr(exc, "filename", None) and exc.strerror:
+        fix = {FileNotFoundError: "check the path", PermissionError: "check its permissions or choose another path",
+               IsADirectoryError: "give a file, not a folder", NotADirectoryError: "check the path"}
+        hint = next((h for kind, h in fix.items() if isinstance(exc, kind)), "")
+        return f"cannot open {exc.filename!r}: {exc.strerror}{'; ' + hint if hint else ''}"
+    text = str(exc).strip()
+    return text or type(exc).__name__
+
+
+def _debug_requested(args: argparse.Namespace | None) -> bool:
+    env = os.environ.get("SRKIT_DEBUG", "").strip().lower()
+    return bool(getattr(args, "debug", False)) or env not in ("", "0", "false", "no")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``srkit`` command; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    from srkit.alpha.cli import run as _cmd_alpha
-
-    handlers = {"fit": _cmd_fit, "demo": _cmd_demo, "problems": _cmd_problems, "cf": lambda a: a.func(a),
-                "alpha": _cmd_alpha}
+    args: argparse.Namespace | None = None
     try:
-        return handlers[args.command](args)
-    except (ValueError, TypeError, OSError) as exc:  # bad input: one clear line, no traceback
-        print(f"srkit: error: {exc}", file=sys.stderr)
-        return 2
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        from srkit.alpha.cli import run as _cmd_alpha
+
+        handlers = {"fit": _cmd_fit, "demo": _cmd_demo, "problems": _cmd_problems, "cf": lambda a: a.func(a),
+                    "alpha": _cmd_alpha}
+        return int(handlers[args.command](args))
+    except (SystemExit, GeneratorExit):  # argparse's own usage errors and --help
+        raise
+    except BrokenPipeError:  # `srkit ... | head`: the reader left; nothing to report
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
+        except OSError:  # pragma: no cover
+            pass
+        return 141
+    except BaseException as exc:
+        if _debug_requested(args):
+            raise
+        line, status = error_message(exc)
+        print(line, file=sys.stderr)
+        return status
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -83,8 +83,13 @@ class BacktestResult:
         fig.autofmt_xdate()
         fig.tight_layout()
         out = Path(path)
-        fig.savefig(out, dpi=100)
-        plt.close(fig)
+        from srkit.io import atomic_open
+
+        try:  # atomically: an earlier plot survives a failure mid-write
+            with atomic_open(out, "wb") as fh:
+                fig.savefig(fh, dpi=100, format=out.suffix.lstrip(".").lower() or "png")
+        finally:
+            plt.close(fig)
         return out
 
 

@@ -12,6 +12,10 @@ PRICES is a folder of per-asset CSV files or one long CSV/parquet file.  The
 JSON of ``eval`` and ``mine`` share their top-level keys (formula, ic, rank_ic,
 icir, rank_ir, turnover, n_dates, horizon, start, end); for ``mine`` they
 describe the pool's combined factor on the test period.
+
+Every output file (``--json``, ``--pool`` of ``mine``, ``--plot``) is checked before
+the panel is loaded; an existing one needs ``--force``; files are written atomically.
+The panel's load report (gaps, late listings, the vwap proxy) goes to stderr.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ def register(subparsers: Any) -> None:
     ev.add_argument("--start", help="first date scored (default: first date)")
     ev.add_argument("--end", help="last date scored (default: last date)")
     ev.add_argument("--json", help="write the metrics to this JSON file")
+    _force(ev)
 
     mi = sub.add_parser("mine", help="mine a pool of factors with a searcher")
     _prices(mi)
@@ -66,8 +71,10 @@ def register(subparsers: Any) -> None:
     mi.add_argument("--no-valid-check", action="store_true",
                     help="admit on train alone, without the rule that the valid rank IC keeps the train sign")
     mi.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    mi.add_argument("--pool", help="save the pool (formulas, weights, ICs) to this JSON file")
+    mi.add_argument("--pool", help="save the pool (formulas, weights, ICs) to this JSON file "
+                                   "(for `srkit alpha backtest --pool`)")
     mi.add_argument("--json", help="write the results to this JSON file")
+    _force(mi)
     mi.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
     from srkit.cli import add_llm_arguments
 
@@ -85,19 +92,24 @@ def register(subparsers: Any) -> None:
     bt.add_argument("--cost", type=float, default=0.0015, help="cost per unit traded (default 0.0015)")
     bt.add_argument("--start")
     bt.add_argument("--end")
-    bt.add_argument("--plot", help="save the cumulative-return curve as PNG")
+    bt.add_argument("--plot", help="save the cumulative-return curve as PNG (needs matplotlib)")
     bt.add_argument("--json", help="write the metrics to this JSON file")
+    _force(bt)
 
 
 def _prices(p: argparse.ArgumentParser) -> None:
     p.add_argument("prices", help="folder of per-asset CSVs or one long CSV/parquet file")
 
 
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="overwrite existing output files")
+
+
 def _period(text: str | None, flag: str) -> tuple[Any, Any]:
     if text is None:
         return None, None
     if ":" not in text:
-        raise SystemExit(f"error: --{flag} must be START:END (e.g. 2013-02-01:2015-12-31), got {text!r}")
+        raise ValueError(f"--{flag} must be START:END (e.g. 2013-02-01:2015-12-31), got {text!r}")
     a, b = text.split(":", 1)
     return a or None, b or None
 
@@ -113,27 +125,153 @@ def _clean(obj: Any) -> Any:
 
 
 def _write(out: dict[str, Any], path: str | None) -> None:
+    """Print ``out`` as JSON, or write it atomically to ``path`` (an earlier file survives a crash)."""
+    from srkit.io import atomic_write
+
     text = json.dumps(_clean(out), indent=2, default=str)
     if path:
-        with open(path, "w") as fh:
-            fh.write(text)
+        atomic_write(path, text + "\n")
     print(text if not path else f"wrote {path}")
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The panel's load report as a few lines of text (what the loader found and did).
+
+    Examples
+    --------
+    >>> print(format_report({"source": "prices", "n_dates": 3, "n_assets": 2, "start": "2020-01-01",
+    ...                      "end": "2020-01-03", "late_listings": {"B": "2020-01-02"}, "missing_cells": 0,
+    ...                      "vwap": "proxy: (high + low + close) / 3 (no vwap column in the data)"}))
+    loaded prices: 3 dates x 2 assets, 2020-01-01 to 2020-01-03
+      late listings (1): B from 2020-01-02
+      vwap: proxy: (high + low + close) / 3 (no vwap column in the data)
+    """
+    r = dict(report)
+    lines = [f"loaded {r.pop('source', 'panel')}: {r.pop('n_dates', '?')} dates x {r.pop('n_assets', '?')} assets, "
+             f"{r.pop('start', '?')} to {r.pop('end', '?')}"]
+    late = r.pop("late_listings", None) or {}
+    if late:
+        shown = ", ".join(f"{a} from {d}" for a, d in list(late.items())[:5])
+        lines.append(f"  late listings ({len(late)}): {shown}{', ...' if len(late) > 5 else ''}")
+    for key, value in r.items():
+        if value in (0, None, "", {}, []):  # say what happened, not what did not
+            continue
+        if isinstance(value, dict):
+            shown = ", ".join(f"{k}: {v}" for k, v in list(value.items())[:5])
+            value = f"({len(value)}) {shown}{', ...' if len(value) > 5 else ''}"
+        elif isinstance(value, (list, tuple)):
+            value = f"({len(value)}) {', '.join(map(str, value[:5]))}{', ...' if len(value) > 5 else ''}"
+        lines.append(f"  {key.replace('_', ' ')}: {value}")
+    return "\n".join(lines)
+
+
+def _print_report(panel: Any) -> None:
+    """Tell the user what the loader found (gaps, late listings, vwap proxy), on stderr so
+    that stdout stays the JSON result."""
+    text = getattr(panel, "report_text", None)  # the loader's own wording, where it has one
+    text = text() if callable(text) else text
+    if not text:
+        report = getattr(panel, "report", None)
+        if isinstance(report, str):
+            text = report
+        elif report:
+            text = format_report(dict(report))
+    if text:
+        print(text, file=sys.stderr)
+
+
+def _check_args(args: argparse.Namespace) -> None:
+    """Everything that can be checked before the panel is loaded: output paths, inputs, extras."""
+    from srkit.cli import check_outputs
+
+    command = args.alpha_command
+    if command == "mine":
+        check_outputs(args, ["--pool", "--json"], append=["--llm-log"])
+        for name in ("train", "valid", "test"):
+            _period(getattr(args, name), name)
+        if args.windows:
+            _windows(args.windows)
+        _llm_settings_check(args)
+    elif command == "backtest":
+        check_outputs(args, ["--plot", "--json"])
+        if args.pool is not None:
+            _check_pool_input(args.pool)
+        if args.plot:
+            from srkit._optional import require
+
+            require("matplotlib", "--plot", "notebooks")
+    else:
+        check_outputs(args, ["--json"])
+
+
+def _llm_settings_check(args: argparse.Namespace) -> None:
+    given = [f for f in ("llm_base_url", "llm_model", "llm_api_key", "llm_log") if getattr(args, f, None) is not None]
+    if given and args.searcher != "llm":
+        raise ValueError("the --llm-* options need --searcher llm")
+
+
+def _check_pool_input(path: str) -> None:
+    """``backtest --pool`` reads a pool: say at once when it is missing or not a pool."""
+    from pathlib import Path
+
+    from srkit.alpha.pool import FactorPool
+
+    if not Path(path).is_file():
+        raise ValueError(f"--pool: {path!r} is not a file; write a pool first with "
+                         f"`srkit alpha mine PRICES --pool {path}`")
+    FactorPool._read(path)  # not JSON, or not a pool: said before the panel is loaded
 
 
 def run(args: argparse.Namespace) -> int:
     """Run an ``srkit alpha`` command; returns the exit status."""
-    from srkit.alpha import Split, evaluate, load_panel
+    from srkit.alpha import load_panel
 
     if not getattr(args, "alpha_command", None):
         print("usage: srkit alpha {eval,mine,backtest} ... (see srkit alpha -h)", file=sys.stderr)
         return 2
+    _check_args(args)
     panel = load_panel(args.prices)
+    _print_report(panel)
     if args.alpha_command == "eval":
-        _write(evaluate(args.formula, panel, horizon=args.horizon, start=args.start, end=args.end), args.json)
-        return 0
+        return _eval(args, panel)
     if args.alpha_command == "mine":
         return _mine(args, panel)
     return _backtest(args, panel)
+
+
+def _eval(args: argparse.Namespace, panel: Any) -> int:
+    from srkit.alpha import evaluate
+
+    out = evaluate(args.formula, panel, horizon=args.horizon, start=args.start, end=args.end)
+    if not out.get("n_dates"):
+        # every metric is nan: say why rather than print a JSON of nulls with status 0
+        raise ValueError(_why_unscored(args, panel, out))
+    _write(out, args.json)
+    return 0
+
+
+def _why_unscored(args: argparse.Namespace, panel: Any, out: dict[str, Any]) -> str:
+    """Why no date could be scored: a factor that is never finite, one with no spread
+    across assets, or a period without forward returns."""
+    import numpy as np
+
+    from srkit.alpha.formula import factor_values
+
+    formula = out.get("formula", args.formula)
+    values = factor_values(args.formula, panel)
+    mask = panel.date_mask(args.start, args.end)
+    first, last = panel.dates[0].date(), panel.dates[-1].date()
+    if not mask.any():
+        return (f"no date of the panel ({first} to {last}) lies between --start {args.start or first} and "
+                f"--end {args.end or last}; choose dates inside it")
+    if not np.isfinite(values[mask]).any():
+        return (f"the factor {formula} is never finite from {out.get('start')} to {out.get('end')} "
+                "(a division by zero, or the log of a negative number?); nothing to score")
+    if not any(np.unique(row[np.isfinite(row)]).size > 1 for row in values[mask]):
+        return (f"the factor {formula} has the same value for every asset on every date; "
+                "a factor must rank assets (use fields such as close or volume)")
+    return (f"no date between {out.get('start')} and {out.get('end')} has both factor values and "
+            f"{args.horizon}-day forward returns; widen --start/--end or lower --horizon")
 
 
 def _mine(args: argparse.Namespace, panel: Any) -> int:
@@ -160,6 +298,7 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
                   llm=_llm_settings(args))
     if args.pool:
         result.pool.save(args.pool)
+        print(f"saved the pool ({len(result.pool)} formulas) to {args.pool}", file=sys.stderr)
     out: dict[str, Any] = {"formula": "pool of " + str(len(result.pool)), "ic": None, "rank_ic": None,
                            "icir": None, "rank_ir": None, "turnover": None, "n_dates": 0,
                            "horizon": args.horizon, "start": split.test_start, "end": split.test_end}
@@ -182,9 +321,11 @@ def _windows(text: str) -> tuple[int, ...]:
         windows = tuple(int(w) for w in text.split(","))
     except ValueError:
         windows = ()
-    if not windows or min(windows) < 1:
-        raise ValueError("--windows needs positive whole numbers of days separated by commas, "
-                         f"e.g. 10,20,60; got {text!r}")
+    from srkit.alpha.operators import WINDOWS
+
+    if not windows or any(w not in WINDOWS for w in windows):
+        raise ValueError("--windows needs positive whole numbers of days separated by commas, each one of "
+                         f"{','.join(map(str, WINDOWS))}, e.g. 10,20,60; got {text!r}")
     return windows
 
 
@@ -198,5 +339,6 @@ def _backtest(args: argparse.Namespace, panel: Any) -> int:
                    quantile=args.quantile, cost=args.cost, start=args.start, end=args.end)
     if args.plot:
         res.plot(args.plot, title=args.formula or f"pool {args.pool}")
+        print(f"saved the plot to {args.plot}", file=sys.stderr)
     _write({"strategy": res.strategy, **res.params, **res.metrics}, args.json)
     return 0

@@ -207,14 +207,32 @@ class FactorPool:
         }
 
     def save(self, path: str | Path) -> None:
-        """Write the pool (formulas, weights, ICs) as JSON."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2))
+        """Write the pool (formulas, weights, ICs) as JSON, atomically: a crash mid-write
+        leaves an earlier file at ``path`` intact, never a truncated one."""
+        from srkit.io import atomic_write
+
+        # serialise first: a pool that cannot be written must not touch the file at all
+        atomic_write(path, json.dumps(self.to_dict(), indent=2) + "\n")
 
     @staticmethod
-    def load_formulas(path: str | Path) -> tuple[list[str], Array]:
+    def _read(path: str | Path) -> dict[str, Any]:
+        """A saved pool's JSON, or a ValueError that names the file and the fix."""
+        try:
+            data = json.loads(Path(path).read_text())
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path} is not a pool file (not JSON: {exc}); write one with "
+                             "`srkit alpha mine PRICES --pool FILE` or FactorPool.save") from None
+        if not isinstance(data, dict) or not isinstance(data.get("formulas"), list) \
+                or not isinstance(data.get("weights"), list) or len(data["formulas"]) != len(data["weights"]):
+            raise ValueError(f"{path} is not a pool file (it needs lists 'formulas' and 'weights' of one "
+                             "length); write one with `srkit alpha mine PRICES --pool FILE` or FactorPool.save")
+        return data
+
+    @classmethod
+    def load_formulas(cls, path: str | Path) -> tuple[list[str], Array]:
         """Formulas and weights of a saved pool."""
-        data = json.loads(Path(path).read_text())
-        return list(data["formulas"]), np.asarray(data["weights"], dtype=np.float64)
+        data = cls._read(path)
+        return [str(f) for f in data["formulas"]], np.asarray(data["weights"], dtype=np.float64)
 
     @staticmethod
     def scale_of(saved: Mapping[str, Any]) -> str:
@@ -228,5 +246,5 @@ class FactorPool:
         formulas, weights = cls.load_formulas(path)
         if not formulas:
             raise ValueError(f"the pool in {path} is empty; mine longer or relax min_abs_ic / max_corr")
-        scale = cls.scale_of(json.loads(Path(path).read_text()))
+        scale = cls.scale_of(cls._read(path))
         return combine([factor_values(parse_factor(f, panel.fields), panel) for f in formulas], weights, scale)

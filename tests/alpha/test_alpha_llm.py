@@ -159,7 +159,8 @@ def test_cli_mine_with_llm_searcher(tmp_path, capsys, monkeypatch, chat_server):
 
     server = chat_server.start([], default=_model)
     log = tmp_path / "calls.jsonl"
-    assert main(base + ["--llm-base-url", server.base_url, "--llm-model", "fake-model", "--llm-log", str(log)]) == 0
+    assert main(base + ["--llm-base-url", server.base_url, "--llm-model", "fake-model", "--llm-log", str(log),
+                        "--force"]) == 0  # out.json exists from the first run
     d = json.loads(out.read_text())
     assert d["searcher"] == "llm" and d["rounds"][0]["proposer"] == "fake-model" and log.exists()
     assert main(["alpha", "mine", str(prices), "--searcher", "gp", "--llm-model", "x"]) == 2

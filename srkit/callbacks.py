@@ -15,7 +15,9 @@ class ProgressPrinter(Callback):
     """Print the iteration, time, evaluations, best loss and its equation.
 
     One line, rewritten in place at most every ``interval`` seconds on a terminal
-    (a new line each time otherwise), and a final line when the search ends.
+    (a new line each time otherwise), and a final line when the search ends.  The
+    line also comes while candidates are being scored (:meth:`on_progress`), so a
+    long first iteration on big data shows its progress from the first second on.
 
     Examples
     --------
@@ -40,7 +42,17 @@ class ProgressPrinter(Callback):
             f"best loss {front.min_loss:.3e} | {best.expr.format(self.precision)}"
         )
 
+    def on_search_begin(self, state: SearchState) -> None:
+        self._last = time.perf_counter()  # the first line after ``interval``: short fits print one line
+
     def on_iteration_end(self, state: SearchState) -> bool | None:
+        self._print(state)
+        return None
+
+    def on_progress(self, state: SearchState) -> None:
+        self._print(state)
+
+    def _print(self, state: SearchState) -> None:
         now = time.perf_counter()
         if now - self._last >= self.interval:
             self._last = now
@@ -48,7 +60,6 @@ class ProgressPrinter(Callback):
             line = self._line(state)
             self.stream.write(("\r\x1b[2K" + line[:200]) if tty else line + "\n")
             self.stream.flush()
-        return None
 
     def on_search_end(self, state: SearchState) -> None:
         tty = hasattr(self.stream, "isatty") and self.stream.isatty()

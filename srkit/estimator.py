@@ -28,9 +28,41 @@ from srkit.fitness.evaluator import Evaluator
 from srkit.fitness.losses import r2_score
 from srkit.search import Budget, Callback, Problem, SearchResult, make_searcher
 
-__all__ = ["SymbolicRegressor", "load"]
+__all__ = ["NoFormulaError", "SymbolicRegressor", "load"]
 
 _FORMAT_VERSION = 1
+
+
+class NoFormulaError(RuntimeError):
+    """A search ended (Ctrl-C, budget, error) before any formula had a finite loss.
+
+    ``result`` is the :class:`~srkit.search.base.SearchResult` (empty front, how it
+    stopped, evaluations used); :meth:`to_dict` is the record ``srkit fit --output``
+    saves, so that the state of the run is not lost.
+    """
+
+    def __init__(self, result: SearchResult) -> None:
+        self.result = result
+        how = {"interrupt": "was interrupted", "time": "ran out of time", "evals": "ran out of evaluations"}.get(
+            result.stopped_by, f"stopped ({result.stopped_by or 'budget spent'})")
+        last_error = next((h["error"] for h in reversed(result.history) if h.get("error")), "")
+        why = f" (last error: {last_error})" if last_error else ""
+        super().__init__(
+            f"the {result.searcher} search {how} after {result.n_evals} evaluations and "
+            f"{result.wall_time:.1f} s before any formula had a finite loss{why}; give it more time "
+            "(time_budget / --time-budget), or check that y can be produced from X with the chosen operators"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-able record of the run: ``{"format": ..., "status": "empty", "front": [], "search": {...}}``."""
+        r = self.result
+        return {
+            "format": "srkit.SymbolicRegressor", "format_version": _FORMAT_VERSION, "status": "empty",
+            "front": [],
+            "search": {"searcher": r.searcher, "n_evals": r.n_evals, "iterations": r.iterations,
+                       "wall_time": r.wall_time, "seed": r.seed, "stopped_by": r.stopped_by,
+                       "config": _jsonable(r.config)},
+        }
 
 
 class SymbolicRegressor:
@@ -195,7 +227,9 @@ class SymbolicRegressor:
 
         Raises ValueError with the fix in the message for bad data or options,
         before any search work starts.  Ctrl-C stops the search and keeps the
-        best formulas found so far.
+        best formulas found so far (``result_.stopped_by == "interrupt"``); when
+        it stops before any formula had a finite loss, :class:`NoFormulaError`
+        says so (its ``result`` keeps the run's state).
         """
         budget = self._validate_options()
         data = as_dataset(X, y, feature_names=feature_names, weights=sample_weight)
@@ -223,10 +257,7 @@ class SymbolicRegressor:
             callbacks.append(ProgressPrinter())
         result = searcher.search(problem, budget=budget, rng=rng, callbacks=callbacks)
         if result.best is None:
-            raise RuntimeError(
-                "the search found no formula with a finite loss; check that y can be produced from X "
-                "with the chosen operators, or give a larger budget"
-            )
+            raise NoFormulaError(result)
         self._set_result(result, data.feature_names, registry)
         return self
 
@@ -334,8 +365,13 @@ class SymbolicRegressor:
         }
 
     def save(self, path: str | Path) -> None:
-        """Write the fitted model (front, choice, settings) as JSON."""
-        Path(path).write_text(json.dumps(self.to_dict(), indent=2, allow_nan=True))
+        """Write the fitted model (front, choice, settings) as JSON.
+
+        The file is written atomically (a temporary file beside it, then renamed):
+        a crash mid-write leaves an earlier file at ``path`` intact."""
+        from srkit.io import atomic_write
+
+        atomic_write(path, json.dumps(self.to_dict(), indent=2, allow_nan=True))
 
 
 def _jsonable(value: Any) -> Any:

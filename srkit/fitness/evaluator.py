@@ -4,14 +4,24 @@ It interprets expressions on the training data, turns non-finite predictions
 into ``loss = inf``, fits coefficients through its :class:`CoefficientFitter`,
 caches fitted results by skeleton, counts evaluations against a budget, and
 maps many candidates in parallel.  Searchers never evaluate on their own.
+
+The Evaluator owns the budget.  Its :class:`Meter` counts every pass of the
+interpreter over the data and, while a search runs (:meth:`Evaluator.limited`),
+raises :class:`BudgetSpent` at the first evaluation past the evaluation limit or
+the deadline -- inside a batch, inside a coefficient fit, in the first
+population alike -- so no searcher can overshoot by more than one batch of
+parallel fits.  Evaluators over a row subset or a transformed target are made with
+:meth:`Evaluator.derive` and charge the same meter.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,9 +34,110 @@ from srkit.fitness.linear import linear_head, linear_scale
 from srkit.fitness.losses import Loss, get_loss, mse
 from srkit.fitness.parallel import parallel_map
 
-__all__ = ["Evaluator", "FitResult"]
+__all__ = ["BudgetSpent", "Evaluator", "FitResult", "Meter"]
 
 Array = NDArray[np.float64]
+
+
+#: Candidates fitted per batch of :meth:`Evaluator.fit_many`.  The budget is checked
+#: between batches (and inside them, for time), whatever ``n_jobs``: the same seed and
+#: evaluation budget then give the same front in serial and in parallel.
+BATCH_SIZE = 32
+
+#: Seconds between two progress ticks of a :class:`Meter`.
+TICK_INTERVAL = 0.25
+
+
+class BudgetSpent(BaseException):
+    """The evaluation budget or the deadline is spent: the search stops here.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``), so that a searcher's
+    ``except Exception`` around a failing candidate does not swallow it;
+    :func:`srkit.search.base.run_search` catches it and keeps what was found.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason  # "time" or "evals"
+
+
+class Meter:
+    """Counts evaluations and enforces the budget of every evaluator that shares it.
+
+    ``deadline`` is a :func:`time.perf_counter` time; ``max_evals`` an absolute count.
+    ``tick`` (if set) is called at most every :data:`TICK_INTERVAL` seconds from
+    inside the evaluation loop, so a progress line appears even while one slow
+    batch is being scored.
+
+    Examples
+    --------
+    >>> m = Meter(max_evals=2)
+    >>> m.spend(); m.spend()
+    >>> m.spend()
+    Traceback (most recent call last):
+    ...
+    srkit.fitness.evaluator.BudgetSpent: evals
+    >>> m.n
+    2
+    """
+
+    __slots__ = ("n", "max_evals", "deadline", "tick", "_next_tick", "_defer_evals")
+
+    def __init__(self, max_evals: int | None = None, deadline: float | None = None) -> None:
+        self.n = 0
+        self.max_evals = max_evals
+        self.deadline = deadline
+        self.tick: Callable[[], None] | None = None
+        self._next_tick = 0.0
+        self._defer_evals = 0
+
+    def spend(self, k: int = 1) -> None:
+        """Charge ``k`` evaluations, first raising :class:`BudgetSpent` if the budget is gone."""
+        if self.max_evals is not None and not self._defer_evals and self.n + k > self.max_evals:
+            raise BudgetSpent("evals")
+        if self.deadline is not None or self.tick is not None:
+            now = time.perf_counter()
+            if self.deadline is not None and now >= self.deadline:
+                raise BudgetSpent("time")
+            if self.tick is not None and now >= self._next_tick:
+                self._next_tick = now + TICK_INTERVAL
+                self.tick()
+        self.n += k
+
+    def check(self) -> None:
+        """Raise :class:`BudgetSpent` if no evaluation may start now (charges nothing)."""
+        if self.max_evals is not None and self.n >= self.max_evals:
+            raise BudgetSpent("evals")
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            raise BudgetSpent("time")
+
+    @contextlib.contextmanager
+    def limited(self, max_evals: int | None = None, deadline: float | None = None,
+                tick: Callable[[], None] | None = None) -> Iterator[Meter]:
+        """Tighten the limits inside the block (a nested search never loosens its
+        caller's); the previous limits afterwards."""
+        saved = (self.max_evals, self.deadline, self.tick)
+        if max_evals is not None:
+            self.max_evals = max_evals if self.max_evals is None else min(self.max_evals, max_evals)
+        if deadline is not None:
+            self.deadline = deadline if self.deadline is None else min(self.deadline, deadline)
+        if tick is not None:
+            self.tick = tick
+            self._next_tick = 0.0
+        try:
+            yield self
+        finally:
+            self.max_evals, self.deadline, self.tick = saved
+
+    @contextlib.contextmanager
+    def evals_deferred(self) -> Iterator[None]:
+        """Inside the block the evaluation limit is checked by the caller at batch ends
+        (the deadline still holds): a batch costs the same in serial and in parallel."""
+        self._defer_evals += 1
+        try:
+            yield
+        finally:
+            self._defer_evals -= 1
 
 
 @dataclass(frozen=True)
@@ -46,7 +157,9 @@ class Evaluator:
     loss : a name from :data:`srkit.fitness.losses.LOSSES` or a callable
         ``(y, y_pred, weights) -> float``.
     fitter : coefficient fitter (default :class:`CoefficientFitter`).
-    max_evals : evaluation budget; each pass of the interpreter over the data counts one.
+    max_evals : a hard evaluation budget (:class:`BudgetSpent` past it); each pass of the
+        interpreter over the data counts one.  A search's :class:`~srkit.search.base.Budget`
+        is enforced the same way while it runs.
     cache_size : fitted skeletons remembered.
     n_jobs, backend : parallel map of :meth:`fit_many` through joblib ("loky",
         "threading", or "dask" with a running ``distributed.Client``).
@@ -80,12 +193,14 @@ class Evaluator:
         self.dataset = dataset
         self.loss_fn = get_loss(loss)
         self.fitter = fitter if fitter is not None else CoefficientFitter()
-        self.max_evals = max_evals
+        self.meter = Meter(max_evals=max_evals)
         self.cache_size = cache_size
         self.n_jobs = n_jobs
         self.backend = backend
-        self.n_evals = 0
         self.cache_hits = 0
+        #: the last finite results scored (fitted or not): what an interrupted search
+        #: still returns when its searcher had not offered them yet
+        self.recent: deque[tuple[Expr, float]] = deque(maxlen=256)
         # (opset, skeleton) of the expression handed in -> (fitted expression, loss); with
         # the linear head the fitted expression may have another skeleton.  The opset is
         # part of the key: equal code arrays mean different formulas in different opsets.
@@ -104,13 +219,64 @@ class Evaluator:
 
     # ------------------------------------------------------------------ budget
     @property
+    def n_evals(self) -> int:
+        """Evaluations charged so far (by this evaluator and those derived from it)."""
+        return self.meter.n
+
+    @n_evals.setter
+    def n_evals(self, value: int) -> None:
+        self.meter.n = value
+
+    @property
+    def max_evals(self) -> int | None:
+        return self.meter.max_evals
+
+    @property
     def exhausted(self) -> bool:
         """True once the evaluation budget is spent."""
-        return self.max_evals is not None and self.n_evals >= self.max_evals
+        return self.meter.max_evals is not None and self.meter.n >= self.meter.max_evals
 
     @property
     def evals_left(self) -> float:
-        return math.inf if self.max_evals is None else max(0, self.max_evals - self.n_evals)
+        m = self.meter
+        return math.inf if m.max_evals is None else max(0, m.max_evals - m.n)
+
+    def limited(self, *, max_evals: int | None = None, time_budget: float | None = None,
+                tick: Callable[[], None] | None = None) -> contextlib.AbstractContextManager[Meter]:
+        """Enforce a budget inside the block: evaluations past ``max_evals`` (absolute)
+        or after ``time_budget`` seconds from now raise :class:`BudgetSpent`.
+
+        >>> import numpy as np
+        >>> from srkit.core.data import as_dataset
+        >>> from srkit.core.parse import parse
+        >>> ev = Evaluator(as_dataset(np.arange(5.0)[:, None], np.arange(5.0)))
+        >>> with ev.limited(max_evals=1):
+        ...     ev.loss(parse("x0")); ev.loss(parse("x0"))
+        Traceback (most recent call last):
+        ...
+        srkit.fitness.evaluator.BudgetSpent: evals
+        """
+        deadline = None if time_budget is None else time.perf_counter() + time_budget
+        return self.meter.limited(max_evals, deadline, tick)
+
+    def derive(self, dataset: Dataset, loss: str | Loss | None = None, *,
+               fitter: CoefficientFitter | None = None) -> Evaluator:
+        """An evaluator over other data (a row subset, a transformed target) that charges
+        this one's budget: its evaluations count here, and it stops when this one does.
+
+        >>> import numpy as np
+        >>> from srkit.core.data import as_dataset
+        >>> from srkit.core.parse import parse
+        >>> ev = Evaluator(as_dataset(np.arange(6.0)[:, None], np.arange(6.0)))
+        >>> sub = ev.derive(ev.dataset.subset(np.arange(3)))
+        >>> _ = sub.loss(parse("x0")); ev.n_evals
+        1
+        """
+        child = Evaluator(dataset, self.loss_fn if loss is None else loss,
+                          fitter=self.fitter if fitter is None else fitter,
+                          cache_size=self.cache_size, n_jobs=self.n_jobs, backend=self.backend)
+        child.meter = self.meter
+        return child
 
     # ------------------------------------------------------------------ evaluation
     def predict(self, expr: Expr, X: Any) -> Array:
@@ -126,7 +292,7 @@ class Evaluator:
 
     def evaluate(self, expr: Expr, coefs: Array | None = None) -> tuple[Array, bool]:
         """Values on the training data and whether all are finite; counts one evaluation."""
-        self.n_evals += 1
+        self.meter.spend()
         values = interpret(expr, self._columns, self._n, coefs)
         return values, bool(np.isfinite(values).all())
 
@@ -139,7 +305,10 @@ class Evaluator:
     def loss(self, expr: Expr) -> float:
         """Training loss of ``expr`` with its coefficients as they are."""
         values, _ = self.evaluate(expr)
-        return self._loss_of_values(values)
+        loss = self._loss_of_values(values)
+        if loss < math.inf:
+            self.recent.append((expr, loss))
+        return loss
 
     def scaled_loss(self, expr: Expr) -> float:
         """Loss of the best ``a + b*expr`` (closed form, one evaluation): how good the
@@ -173,8 +342,7 @@ class Evaluator:
             self.cache_hits += 1
             self._cache.move_to_end(key)
             return hit
-        fitted, loss, used = _fit_one(self, expr)
-        self.n_evals += used
+        fitted, loss = _fit_one(self, expr, self.meter.spend)
         self._remember(key, fitted, loss)
         return fitted, loss
 
@@ -191,20 +359,38 @@ class Evaluator:
         return hit
 
     def fit_many(self, exprs: Sequence[Expr]) -> list[tuple[Expr, float]]:
-        """Fit many expressions, in parallel when ``n_jobs > 1``; same results as serial."""
+        """Fit many expressions, in parallel when ``n_jobs > 1``; same results as serial.
+
+        They are fitted in batches of :data:`BATCH_SIZE`; the evaluation budget is
+        checked before each batch, the deadline also inside it.
+        """
         todo: dict[tuple[Any, bytes], Expr] = {}
         for e in exprs:
             key = _key(e)
             if key not in self._cache and key not in todo:
                 todo[key] = e
-        if todo:
-            pending = list(todo.values())
+        pending = list(todo.values())
+        for start in range(0, len(pending), BATCH_SIZE):
+            batch = pending[start:start + BATCH_SIZE]
+            self.meter.check()
+            if self.n_jobs == 1 or self.backend == "sequential" or len(batch) < 2:
+                with self.meter.evals_deferred():
+                    for e in batch:  # in this process: the deadline and progress ticks hold per evaluation
+                        fitted, loss = _fit_one(self, e, self.meter.spend)
+                        self._remember(_key(e), fitted, loss)
+                continue
             results = parallel_map(
-                _fit_chunk, pending, state=self._worker_state(), n_jobs=self.n_jobs, backend=self.backend
+                _fit_chunk, batch, state=self._worker_state(), n_jobs=self.n_jobs, backend=self.backend
             )
-            for e, (fitted, loss, used) in zip(pending, results):
-                self.n_evals += used
-                self._remember(_key(e), fitted, loss)
+            cut = False
+            for e, (fitted, loss, used) in zip(batch, results):
+                self.meter.n += used
+                if fitted is None:  # the worker reached the deadline before finishing it
+                    cut = True
+                else:
+                    self._remember(_key(e), fitted, loss)
+            if cut:
+                raise BudgetSpent("time")
         # (a cache smaller than one batch may have dropped some: fit() redoes those)
         out = [self._cache[k] if (k := _key(e)) in self._cache else self.fit(e) for e in exprs]
         self.cache_hits += len(exprs) - len(todo)
@@ -214,13 +400,19 @@ class Evaluator:
         self._cache[key] = (fitted, loss)
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
+        if loss < math.inf:
+            self.recent.append((fitted, loss))
 
     def _worker_state(self) -> Evaluator:
-        """A cache-free copy to ship to parallel workers."""
+        """A cache-free copy to ship to parallel workers, with a meter of its own that
+        knows only the deadline (as wall-clock time, which other processes share)."""
         clone = object.__new__(Evaluator)
         clone.__dict__.update(self.__dict__)
         clone._cache = OrderedDict()
-        clone.max_evals = None
+        clone.recent = deque(maxlen=1)
+        clone.meter = Meter(deadline=self.meter.deadline)
+        if self.meter.deadline is not None:
+            clone._wall_deadline = time.time() + (self.meter.deadline - time.perf_counter())
         return clone
 
     def __getstate__(self) -> dict[str, Any]:
@@ -228,20 +420,26 @@ class Evaluator:
         state["_cache"] = OrderedDict()
         return state
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        wall = state.get("_wall_deadline")
+        if wall is not None:  # a worker: the caller's deadline on this process's clock
+            self.meter.deadline = time.perf_counter() + (wall - time.time())
+
 
 def _key(expr: Expr) -> tuple[Any, bytes]:
     """Cache key: the skeleton within its operator set."""
     return (expr.opset, expr.skeleton)
 
 
-def _fit_one(ev: Evaluator, expr: Expr) -> tuple[Expr, float, int]:
-    """Fit one expression on ``ev``'s data; returns it fitted, its loss and evaluations used."""
+def _fit_one(ev: Evaluator, expr: Expr, spend: Callable[[], None]) -> tuple[Expr, float]:
+    """Fit one expression on ``ev``'s data; returns it fitted and its loss.  ``spend``
+    charges each evaluation (and may raise :class:`BudgetSpent`)."""
     y = ev.dataset.y
     sqrt_w = ev._sqrt_w
-    count = [0]
 
     def term_values(sub: Expr) -> Array:
-        count[0] += 1
+        spend()
         return interpret(sub, ev._columns, ev._n)
 
     if ev.fitter.linear_terms:
@@ -249,18 +447,30 @@ def _fit_one(ev: Evaluator, expr: Expr) -> tuple[Expr, float, int]:
             expr = linear_head(expr, term_values, y, sqrt_w)
 
     def residual(c: Array) -> Array:
-        count[0] += 1
+        spend()
         r = interpret(expr, ev._columns, ev._n, c) - y
         return r if sqrt_w is None else r * sqrt_w
 
     def loss_of(c: Array) -> float:
-        count[0] += 1
+        spend()
         return ev._loss_of_values(interpret(expr, ev._columns, ev._n, c))
 
     with np.errstate(all="ignore"):
         coefs, loss = ev.fitter.fit(expr, residual, loss_of, loss_floor=ev.loss_floor)
-    return expr.with_coefs(coefs), loss, count[0]
+    return expr.with_coefs(coefs), loss
 
 
-def _fit_chunk(ev: Evaluator, exprs: Sequence[Expr]) -> list[tuple[Expr, float, int]]:
-    return [_fit_one(ev, e) for e in exprs]
+def _fit_chunk(ev: Evaluator, exprs: Sequence[Expr]) -> list[tuple[Expr | None, float, int]]:
+    """Worker side of :meth:`Evaluator.fit_many`: ``(fitted, loss, evaluations)`` per
+    expression; ``fitted`` is None for those the deadline cut (they are not cached)."""
+    meter = Meter(deadline=ev.meter.deadline)  # one per call: threads share ``ev``
+    out: list[tuple[Expr | None, float, int]] = []
+    for e in exprs:
+        before = meter.n
+        try:
+            fitted, loss = _fit_one(ev, e, meter.spend)
+        except BudgetSpent:
+            out.append((None, math.inf, meter.n - before))
+            continue
+        out.append((fitted, loss, meter.n - before))
+    return out

@@ -5,10 +5,19 @@ runs until its :class:`Budget` is spent or a callback says stop, pushes every
 scored candidate into one :class:`~srkit.core.pareto.ParetoFront`, and returns
 a :class:`SearchResult`.  Ctrl-C ends the search early and still returns the
 best found so far.
+
+The budget is enforced by the problem's Evaluator while :func:`run_search` runs:
+the first evaluation past the deadline or the evaluation limit raises
+:class:`~srkit.fitness.evaluator.BudgetSpent`, wherever the searcher is (scoring
+its first population, inside a coefficient fit), and the search ends with what
+it found, plus the last results the evaluator scored that the searcher had not
+offered yet.  One-off warm-up (numba compiling the interpreter's kernel, a
+searcher's imports) runs before the clock starts.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 import traceback
@@ -22,7 +31,8 @@ from srkit.core.data import Dataset
 from srkit.core.expr import Expr
 from srkit.core.operators import OperatorSet
 from srkit.core.pareto import ParetoEntry, ParetoFront, Selection
-from srkit.fitness.evaluator import Evaluator
+from srkit.fitness.evaluator import BudgetSpent, Evaluator
+from srkit.fitness.interpreter import warm_up
 from srkit.fitness.parallel import one_blas_thread
 
 __all__ = [
@@ -84,6 +94,11 @@ class Callback:
     def on_search_begin(self, state: SearchState) -> None:  # noqa: D401 - hook
         """Called once before the first iteration."""
 
+    def on_progress(self, state: SearchState) -> None:
+        """Called from inside the evaluation loop, at most every quarter second while
+        candidates are being scored (also within the first, long iteration on big data);
+        for progress display only: it cannot stop the search."""
+
     def on_iteration_end(self, state: SearchState) -> bool | None:
         """Called after each iteration; return True to stop the search."""
         return None
@@ -115,7 +130,9 @@ class SearchState:
         return self.problem.evaluator.n_evals
 
     def offer(self, expr: Expr, loss: float) -> bool:
-        """Put a scored candidate on the front."""
+        """Put a scored candidate on the front (not if it breaks the size or depth limit)."""
+        if expr.size > self.problem.max_size or expr.depth > self.problem.max_depth:
+            return False
         return self.front.update(expr, loss)
 
     def out_of_budget(self) -> bool:
@@ -207,16 +224,29 @@ def run_search(
     says stop.  A KeyboardInterrupt inside ``loop`` ends the search and keeps
     the front found so far.  BLAS runs on one thread meanwhile (:func:`one_blas_thread`).
     """
+    # one-off work before the clock starts: it must not eat the user's budget
+    warm_up()
+    prepare = getattr(searcher, "prepare", None)
+    if callable(prepare):
+        prepare(problem)
     state = SearchState(problem=problem, budget=budget, front=problem.new_front(), callbacks=callbacks)
     for cb in callbacks:
         cb.on_search_begin(state)
+    deadline = None if budget.time is None else state.start + budget.time
+    tick = (lambda: [cb.on_progress(state) for cb in callbacks]) if callbacks else None
     try:
-        with one_blas_thread():
+        with one_blas_thread(), problem.evaluator.meter.limited(budget.evals, deadline, tick):
             loop(state)
+    except BudgetSpent as spent:
+        state.stopped_by = state.stopped_by or spent.reason
+        _rescue(state)
     except KeyboardInterrupt:
         state.stopped_by = "interrupt"
+        _rescue(state)
     except Exception as exc:  # noqa: BLE001 - a failing search keeps what it found
+        _rescue(state)
         if not state.front:
+            state.stopped_by = f"error: {type(exc).__name__}: {exc}"
             raise
         state.stopped_by = f"error: {type(exc).__name__}: {exc}"
         warnings.warn(
@@ -227,6 +257,8 @@ def run_search(
         )
         state.error = traceback.format_exc()
     finally:
+        if not state.front and state.stopped_by in _FALLBACK_STOPS:
+            _fallback(state)
         for cb in callbacks:
             cb.on_search_end(state)
     best = state.front.select(problem.selection) if state.front else None
@@ -243,3 +275,32 @@ def run_search(
         stopped_by=state.stopped_by,
         error=state.error,
     )
+
+
+def _rescue(state: SearchState) -> None:
+    """A search cut short (budget, Ctrl-C, error) keeps the last results the evaluator
+    scored that its searcher had not offered yet (e.g. half of a first population)."""
+    for expr, loss in list(state.problem.evaluator.recent):
+        state.offer(expr, loss)
+
+
+#: how a search may end and still get the simplest models when its front is empty
+#: (not after Ctrl-C, an error or a failing LLM endpoint: those say what went wrong)
+_FALLBACK_STOPS = ("", "time", "evals", "iterations", "callback", "exact")
+
+
+def _fallback(state: SearchState) -> None:
+    """An empty front at the end (a tiny ``max_size``, a budget spent at once): offer the
+    simplest models, the fitted constant and each variable alone, so that a search that
+    was not interrupted always returns a formula.  Costs a few evaluations, unbudgeted."""
+    problem = state.problem
+    if problem.dataset.y.ndim != 1:
+        return  # panels: a constant factor has no cross-section to rank
+    ev = problem.evaluator
+    opset = problem.opset
+    with ev.meter.limited() as meter, contextlib.suppress(BudgetSpent):
+        meter.max_evals = meter.deadline = None  # (restored when the block ends)
+        state.offer(*ev.fit(Expr.coefficient(opset, float(np.mean(problem.dataset.y)))))
+        for j in range(opset.n_variables):
+            variable = Expr.variable(opset, j)
+            state.offer(variable, ev.loss(variable))

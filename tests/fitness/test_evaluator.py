@@ -12,6 +12,7 @@ import pytest
 
 from srkit.core import Expr, as_dataset, parse
 from srkit.fitness import CoefficientFitter, Evaluator
+from srkit.fitness.evaluator import BudgetSpent
 from srkit.fitness.losses import mse
 
 
@@ -77,8 +78,9 @@ def test_budget(data: Any) -> None:
     for _ in range(3):
         ev.loss(e)
     assert ev.exhausted and ev.evals_left == 0
-    ev.loss(e)  # the evaluator counts; searchers check `exhausted`
-    assert ev.n_evals == 4 and ev.evals_left == 0
+    with pytest.raises(BudgetSpent, match="evals"):  # the evaluator owns its budget
+        ev.loss(e)
+    assert ev.n_evals == 3 and ev.evals_left == 0
     assert Evaluator(data).evals_left == math.inf and not Evaluator(data).exhausted
     with pytest.raises(ValueError, match="max_evals"):
         Evaluator(data, max_evals=-1)

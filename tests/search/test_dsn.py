@@ -510,7 +510,12 @@ def test_refiner_fits_on_a_row_subset_without_restarts_and_charges_the_problem_e
     # started from what a trained network gives: the exact law in one Levenberg-Marquardt run
     fitted, loss = refiner.fit(parse("2.4 * sin(x0) + 1.1 * square(x1) + 0.05", problem.opset))
     assert loss <= ev.loss_floor and np.allclose(sorted(fitted.coefs), [0.0, 1.0, 2.5])
-    assert ev.n_evals - before == refiner.sub.n_evals + 1  # the fit's evaluations and the full-data score
+    # the fit's evaluations (as many as on a stand-alone evaluator of the subset) and the full-data score
+    from srkit.fitness import Evaluator
+
+    alone = Evaluator(refiner.sub.dataset, fitter=refiner.sub.fitter)
+    alone.fit(parse("2.4 * sin(x0) + 1.1 * square(x1) + 0.05", problem.opset))
+    assert refiner.sub.meter is ev.meter and ev.n_evals - before == alone.n_evals + 1
 
 
 def test_quick_refine_fits_the_networks_outside_refine_top():

@@ -245,10 +245,8 @@ class DSNSearcher:
                                             cfg.output_threshold, 2 * problem.max_size, raw=False)
                     if in_view is not None:
                         view_sparse = space.term_regression(problem, cfg.max_refine_points)
-                        before = view_sparse.evaluator.n_evals
                         found += self._sparse_refit(view_sparse, refiner, in_view, space.sparse_done, rng, deadline,
                                                     space.view)
-                        evaluator.n_evals += view_sparse.evaluator.n_evals - before
                 for e, e_loss in found:
                     self._offer(state, e, e_loss)
                     rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
@@ -396,7 +394,6 @@ class DSNSearcher:
             found += self._sparse_refit(regression, refiner, every_variable, set(), rng, deadline, view,
                                         rational=self.config.rational_refit, max_size=problem.max_size,
                                         functions=False)
-            problem.evaluator.n_evals += regression.evaluator.n_evals
         return found
 
     def _offer(self, state: SearchState, expr: Expr, loss: float) -> None:
@@ -507,8 +504,8 @@ class _Space:
         return expr if self.view is None or not raw else self.view.to_raw(expr, max_size)
 
     def term_regression(self, problem: Problem, max_rows: int) -> TermRegression:
-        """The sparse refit against this space's target, on its inputs (built once; its
-        own Evaluator, whose evaluations the caller charges to the problem's)."""
+        """The sparse refit against this space's target, on its inputs (built once; an
+        Evaluator derived from the problem's, which it charges)."""
         if self.sparse is None:
             assert self.view is not None
             self.sparse = _view_regression(self.view, problem, max_rows)
@@ -518,14 +515,15 @@ class _Space:
 def _view_regression(view: LogSpace | FactorSpace, problem: Problem, max_rows: int, max_terms: int = 8,
                      full_elimination: int = 0, max_size: int | None = None) -> TermRegression:
     """A :class:`TermRegression` against ``view``'s target on its inputs (formulas of at
-    most ``max_size`` nodes, default the problem's), with its own Evaluator (whose
-    evaluations the caller charges to the problem's)."""
+    most ``max_size`` nodes, default the problem's), with an Evaluator derived from the
+    problem's (mse on the view's target; its evaluations charge the problem's budget)."""
     from srkit.core import as_dataset
-    from srkit.fitness.evaluator import Evaluator
+    from srkit.fitness.coefficients import CoefficientFitter
 
     X, y = problem.dataset.X, problem.dataset.y
     data = as_dataset(view.inputs(X), view.target(y, X), feature_names=view.extended.variables)
-    return TermRegression(Evaluator(data), view.extended, max_size=max_size or problem.max_size, max_rows=max_rows,
+    evaluator = problem.evaluator.derive(data, "mse", fitter=CoefficientFitter())
+    return TermRegression(evaluator, view.extended, max_size=max_size or problem.max_size, max_rows=max_rows,
                           max_terms=max_terms, full_elimination=full_elimination, refit=False)
 
 
@@ -537,14 +535,13 @@ class _Refiner:
     formula) ten times faster.  The fitting runs in an Evaluator over a fixed random
     subset of the rows (all rows when there are few), with the problem's loss and
     coefficient fitter, the fitter's restarts set to ``restarts`` (None: as they are);
-    every evaluation it makes is counted in the problem's Evaluator as well (as a full
-    one, so the evaluation budget is never under-charged), and the loss a formula is
-    offered with is the problem Evaluator's, on all rows.
+    it is derived from the problem's Evaluator, so every evaluation it makes is charged
+    to the problem's budget (as a full one, so the budget is never under-charged), and
+    the loss a formula is offered with is the problem Evaluator's, on all rows.
     """
 
     def __init__(self, evaluator: Any, rows: np.ndarray | None, restarts: int | None = None) -> None:
         from srkit.fitness.coefficients import CoefficientFitter
-        from srkit.fitness.evaluator import Evaluator
 
         self.full = evaluator
         self.loss_floor = evaluator.loss_floor
@@ -553,12 +550,10 @@ class _Refiner:
             fitter = replace(fitter, n_restarts=restarts)
         self.all_rows = rows is None
         dataset = evaluator.dataset if rows is None else evaluator.dataset.subset(rows)
-        self.sub = Evaluator(dataset, evaluator.loss_fn, fitter=fitter)
+        self.sub = evaluator.derive(dataset, fitter=fitter)
 
     def fit(self, expr: Expr) -> tuple[Expr, float]:
-        before = self.sub.n_evals
         fitted, loss = self.sub.fit(expr)
-        self.full.n_evals += self.sub.n_evals - before
         # on all rows the fit's own loss is the problem's; else score it on all rows
         return fitted, loss if self.all_rows else self.full.loss(fitted)
 
@@ -566,7 +561,6 @@ class _Refiner:
         return self.full.loss(expr)  # type: ignore[no-any-return]
 
     def scaled_loss(self, expr: Expr) -> float:
-        self.full.n_evals += 1
         return self.sub.scaled_loss(expr)  # type: ignore[no-any-return]
 
 

@@ -126,6 +126,13 @@ class OpenAICompatClient:
     log : a :class:`CallLog` or a path for the JSONL log of every call.
     sleep : the function used to wait (tests pass a recorder).
 
+    ``deadline`` (a :func:`time.perf_counter` time, set by the searcher from its time
+    budget) bounds every wait: a request's time-out and the back-off sleeps are cut to
+    the time left, and past it a call raises
+    :class:`~srkit.fitness.evaluator.BudgetSpent`, so a slow or dead server never
+    stretches a search past its budget.  A refused connection is not retried: nothing
+    listens at ``base_url``.
+
     Examples
     --------
     >>> client = OpenAICompatClient(base_url="http://localhost:11434/v1", model="llama3.1")
@@ -180,6 +187,7 @@ class OpenAICompatClient:
         self.n_calls = 0
         self.n_requests = 0
         self.total_tokens = 0
+        self.deadline: float | None = None
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._lock = threading.Lock()
 
@@ -224,13 +232,13 @@ class OpenAICompatClient:
         for attempt in range(self.max_retries + 1):
             try:
                 with self._slots:
-                    completion = self._post(body)
+                    completion = self._post(body, self._time_left())
             except _RetryableError as exc:
                 errors.append(str(exc))
                 if attempt == self.max_retries:
                     break
                 wait = exc.retry_after if exc.retry_after is not None else self.backoff * 2**attempt
-                self.sleep(min(wait, self.max_backoff))
+                self.sleep(min(wait, self.max_backoff, self._time_left()))
                 continue
             except LLMError as exc:
                 errors.append(str(exc))
@@ -243,7 +251,18 @@ class OpenAICompatClient:
         self._log(messages, params, None, errors, self.max_retries + 1, started)
         raise LLMError(f"{self.url}: no usable reply after {self.max_retries + 1} attempts: {errors[-1]}")
 
-    def _post(self, body: bytes) -> Completion:
+    def _time_left(self) -> float:
+        """Seconds a request or a wait may take: the time-out, cut to the deadline."""
+        if self.deadline is None:
+            return self.timeout
+        left = self.deadline - time.perf_counter()
+        if left <= 0:
+            from srkit.fitness.evaluator import BudgetSpent
+
+            raise BudgetSpent("time")
+        return min(self.timeout, left)
+
+    def _post(self, body: bytes, timeout: float | None = None) -> Completion:
         import http.client
         import urllib.error
         import urllib.request  # here, so that `import srkit` stays cheap
@@ -255,7 +274,7 @@ class OpenAICompatClient:
         with self._lock:
             self.n_requests += 1
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - user URL
+            with urllib.request.urlopen(request, timeout=timeout or self.timeout) as response:  # noqa: S310 - user URL
                 raw = response.read()
         except urllib.error.HTTPError as exc:
             detail = self._scrub(exc.read()[:300].decode("utf-8", "replace"))
@@ -269,6 +288,9 @@ class OpenAICompatClient:
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, (TimeoutError, socket.timeout)):
                 raise _RetryableError(f"no reply within {self.timeout} s") from None
+            if isinstance(exc.reason, ConnectionRefusedError):
+                raise LLMError(f"cannot reach {self.url}: connection refused; is the server running? "
+                               "(check --llm-base-url / OPENAI_BASE_URL)") from None
             raise _RetryableError(f"cannot reach {self.url}: {exc.reason}") from None
         except (ConnectionError, OSError, http.client.HTTPException) as exc:  # reset, short read
             raise _RetryableError(f"connection broke: {exc}") from None

@@ -298,6 +298,10 @@ class LLMSearcher:
         if problem.seeds:
             engine.start_from(list(problem.seeds))
         failures = 0
+        if state.budget.time is not None:  # waits for the server end with the budget
+            for c in (client, getattr(client, "inner", None)):
+                if c is not None and hasattr(c, "deadline"):
+                    c.deadline = state.start + state.budget.time
         exact_since: int | None = None
         stale, front_before = 0, state.front.to_records()
         while not state.out_of_budget():

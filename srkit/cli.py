@@ -15,10 +15,11 @@ search exits with 130; anything unexpected is reported as a bug with status 1.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 __all__ = ["main", "build_parser", "error_message"]
 
@@ -147,6 +148,19 @@ def check_outputs(args: argparse.Namespace, flags: Sequence[str], append: Sequen
         seen[key] = flag
 
 
+@contextlib.contextmanager
+def writing(path: str, flag: str) -> Iterator[None]:
+    """Name the flag and the file when writing an output fails (a full disk, a lost mount).
+
+    Writes are atomic, so an earlier file at ``path`` is unchanged; the message says so.
+    """
+    try:
+        yield
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        raise OSError(f"cannot write {flag} {path!r}: {why}; an earlier file there is unchanged") from exc
+
+
 def write_json(path: str, record: Any) -> None:
     """Write ``record`` as indented JSON, atomically (an earlier file survives a crash mid-write)."""
     from srkit.io import atomic_write
@@ -253,12 +267,14 @@ def _fit_and_report(args: argparse.Namespace, X: Any, y: Any, names: Sequence[st
     except NoFormulaError as exc:
         print(f"srkit: error: {exc}", file=sys.stderr)
         if args.output:
-            write_json(args.output, exc.to_dict())
+            with writing(args.output, "--output"):
+                write_json(args.output, exc.to_dict())
             print(f"srkit: saved the state of the search to {args.output}", file=sys.stderr)
         return EXIT_USAGE
     _print_result(model)
     if args.output:
-        model.save(args.output)
+        with writing(args.output, "--output"):
+            model.save(args.output)
         print(f"\nSaved to {args.output}")
     return 0
 

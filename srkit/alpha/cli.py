@@ -126,11 +126,13 @@ def _clean(obj: Any) -> Any:
 
 def _write(out: dict[str, Any], path: str | None) -> None:
     """Print ``out`` as JSON, or write it atomically to ``path`` (an earlier file survives a crash)."""
+    from srkit.cli import writing
     from srkit.io import atomic_write
 
     text = json.dumps(_clean(out), indent=2, default=str)
     if path:
-        atomic_write(path, text + "\n")
+        with writing(path, "--json"):
+            atomic_write(path, text + "\n")
     print(text if not path else f"wrote {path}")
 
 
@@ -297,7 +299,10 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
     result = mine(panel, split, searcher=args.searcher, config=cfg, random_state=args.seed, progress=progress,
                   llm=_llm_settings(args))
     if args.pool:
-        result.pool.save(args.pool)
+        from srkit.cli import writing
+
+        with writing(args.pool, "--pool"):
+            result.pool.save(args.pool)
         print(f"saved the pool ({len(result.pool)} formulas) to {args.pool}", file=sys.stderr)
     out: dict[str, Any] = {"formula": "pool of " + str(len(result.pool)), "ic": None, "rank_ic": None,
                            "icir": None, "rank_ir": None, "turnover": None, "n_dates": 0,
@@ -338,7 +343,10 @@ def _backtest(args: argparse.Namespace, panel: Any) -> int:
     res = backtest(scores, panel, strategy=args.strategy, k=args.k, n_drop=args.n_drop,
                    quantile=args.quantile, cost=args.cost, start=args.start, end=args.end)
     if args.plot:
-        res.plot(args.plot, title=args.formula or f"pool {args.pool}")
+        from srkit.cli import writing
+
+        with writing(args.plot, "--plot"):
+            res.plot(args.plot, title=args.formula or f"pool {args.pool}")
         print(f"saved the plot to {args.plot}", file=sys.stderr)
     _write({"strategy": res.strategy, **res.params, **res.metrics}, args.json)
     return 0

@@ -177,7 +177,7 @@ def _check_operator(op: Operator) -> None:
         form = op.sympy_form()
         symbols = sympy.symbols(f"a0:{op.arity}", real=True) if op.arity else ()
         sym = form(*symbols) if op.arity else form
-        sym = sympy.sympify(sym)
+        sym = sympy.sympify(sym, strict=True)  # strict: a form that returns text is refused, never evaluated
     except Exception as exc:  # noqa: BLE001
         raise ValueError(f"operator {op.name!r}: sympy form failed: {exc!r}") from exc
     if op.arity:

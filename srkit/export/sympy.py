@@ -73,7 +73,10 @@ def from_sympy(
 
     sympy's printer writes only operator names and numbers, which the parser
     maps back by name and alias (``Abs``, ``exp``, ``pi``, ``E``), so no text
-    is ever evaluated.
+    is ever evaluated.  A string is read by srkit's parser directly (as
+    :func:`srkit.parse` does), never by ``sympy.sympify``, which would run it
+    as Python code; any other object that is not a sympy expression or a
+    number raises ``TypeError``.
 
     Examples
     --------
@@ -81,12 +84,26 @@ def from_sympy(
     >>> x = sympy.Symbol("x")
     >>> str(from_sympy(2 * sympy.sin(x) + x**2, ["x"]))
     'x ** 2 + 2.0 * sin(x)'
+    >>> str(from_sympy("x**2 + 2*sin(x)"))
+    'x ** 2 + 2.0 * sin(x)'
     """
+    import numbers
+
     import sympy
 
     from srkit.core.parse import parse
 
-    sym = sympy.sympify(sym)
+    if isinstance(sym, str):
+        if opset is None:  # variables in sorted order, as for a sympy expression
+            opset = sorted(parse(sym, registry=registry).opset.variables)
+        return parse(sym, opset, registry=registry)
+    if isinstance(sym, bool) or not isinstance(sym, (sympy.Basic, numbers.Number)):
+        raise TypeError(
+            f"from_sympy takes a sympy expression (or a number), got {type(sym).__name__}; "
+            "for formula text use srkit.parse(text, variables)"
+        )
+    # strict: only numbers and sympy objects are converted, never text
+    sym = sympy.sympify(sym, strict=True)
     if opset is None:
         opset = sorted(str(s) for s in sym.free_symbols) or ["x0"]
     if sym.has(sympy.I, sympy.zoo, sympy.nan, sympy.oo):

@@ -26,7 +26,6 @@ without a limit). A rule that times out is ``None`` and its ``check_status`` is 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,25 +133,16 @@ def _run_rule(
 
 
 # -- parsing and evaluation ---------------------------------------------------------------
-_IDENT = re.compile(r"(?<![0-9A-Za-z_.])([A-Za-z_][A-Za-z0-9_]*)")
-_KEEP_NAMES = frozenset({"pi", "oo", "zoo", "nan"})
-_LAMBDA = "__srkit_lambda__"
-_FUNCTION_ALIASES: dict[str, Any] = {
-    "ln": sympy.log,
-    "arcsin": sympy.asin,
-    "arccos": sympy.acos,
-    "arctan": sympy.atan,
-    "abs": sympy.Abs,
-}
-
-
-def parse_expression(found: sympy.Expr | str, problem: BenchmarkProblem) -> sympy.Expr:
+def parse_expression(found: Any, problem: BenchmarkProblem) -> sympy.Expr:
     """Parse/rename ``found`` onto the problem's (real, positive...) symbols.
 
-    In a string, every bare name (not followed by ``(``) is a symbol: the problem's own
-    symbol when the names match, else a new real symbol, so ``E``, ``S``, ``I``, ``N``,
-    ``Q``, ``beta``, ``gamma``, ``lambda`` are variables, never sympy objects. Only ``pi``
-    keeps its meaning. ``ln``/``arcsin``/``arccos``/``arctan``/``abs`` are accepted.
+    A string is read by srkit's own parser (:func:`srkit.problems.spec.formula_to_sympy`),
+    never by ``sympify``, so no text is ever evaluated.  Every bare name (not followed by
+    ``(``) is a symbol: the problem's own symbol when the names match, else a new real
+    symbol, so ``E``, ``S``, ``I``, ``N``, ``Q``, ``beta``, ``gamma``, ``lambda`` are
+    variables, never sympy objects. Only ``pi`` keeps its meaning. ``ln``/``arcsin``/
+    ``arccos``/``arctan``/``abs``/``Abs`` are accepted.  A sympy expression or an srkit
+    :class:`~srkit.core.expr.Expr` is taken as it is, its symbols renamed onto the problem's.
 
     Examples
     --------
@@ -161,21 +151,24 @@ def parse_expression(found: sympy.Expr | str, problem: BenchmarkProblem) -> symp
     >>> sorted((s.name, s.is_positive) for s in e.free_symbols)
     [('gamma', True), ('pr', True), ('rho', True)]
     """
+    from srkit.core.expr import Expr
+    from srkit.export.sympy import to_sympy
+
+    from .spec import formula_to_sympy
+
     symbols = {s.name: s for s in problem.symbols}
     if isinstance(found, str):
-        text = re.sub(r"\blambda\b", _LAMBDA, found)
-        local: dict[str, Any] = dict(_FUNCTION_ALIASES)
-        local[_LAMBDA] = symbols.get("lambda", sympy.Symbol("lambda", real=True))
-        for m in _IDENT.finditer(text):
-            name = m.group(1)
-            if name == _LAMBDA or name in _KEEP_NAMES:
-                continue
-            if text[m.end():].lstrip().startswith("("):
-                continue  # a function call
-            local[name] = symbols.get(name, sympy.Symbol(name, real=True))
-        expr = sympy.sympify(text, locals=local)
+        return formula_to_sympy(found, symbols)
+    if isinstance(found, Expr):
+        names = found.opset.variables
+        expr = to_sympy(found, symbols=[symbols.get(n) or sympy.Symbol(n, real=True) for n in names])
+    elif isinstance(found, sympy.Basic):
+        expr = found
+    elif isinstance(found, (int, float, np.number)) and not isinstance(found, bool):
+        expr = sympy.sympify(found, strict=True)  # a number: strict never parses text
     else:
-        expr = sympy.sympify(found)
+        raise TypeError(f"found must be a formula string, a sympy expression or an srkit Expr, "
+                        f"got {type(found).__name__}")
     if not isinstance(expr, sympy.Expr):
         raise TypeError(f"not an expression: {found!r}")
     mapping = {
@@ -287,7 +280,7 @@ def _constant_diff_or_ratio(F: np.ndarray, T: np.ndarray, rms: float) -> bool:
 
 
 def check_recovery(
-    found: sympy.Expr | str,
+    found: Any,
     problem: BenchmarkProblem,
     X_test: np.ndarray,
     y_test: np.ndarray | None = None,
@@ -298,8 +291,9 @@ def check_recovery(
 
     Parameters
     ----------
-    found : sympy.Expr or str
-        The model; its symbols are matched to the problem's variables by name.
+    found : str, sympy.Expr or srkit Expr
+        The model; its symbols are matched to the problem's variables by name.  A string
+        is read by srkit's own parser (see :func:`parse_expression`), never evaluated.
     problem : BenchmarkProblem
         The benchmark problem.
     X_test : ndarray of shape (n, d)

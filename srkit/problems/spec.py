@@ -2,16 +2,123 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import sympy
 
 from .sampling import Sampling, make_rng
 
-__all__ = ["BenchmarkProblem", "Sampling", "make_rng"]
+__all__ = ["BenchmarkProblem", "Sampling", "make_rng", "formula_to_sympy"]
+
+
+# -- formula text -> sympy, without eval ------------------------------------------------------
+# ``sympy.sympify`` and ``sympy.parsing.sympy_parser.parse_expr`` both ``eval`` the text, so a
+# formula such as "__import__('os').system('id')" would run.  Formula text is read by srkit's
+# own parser instead, over the built-in operators plus the inverse and hyperbolic functions
+# that benchmark formulas use, and converted with ``to_sympy``.
+_NAME = re.compile(r"(?<![0-9A-Za-z_.])([A-Za-z_][A-Za-z0-9_]*)")
+
+
+@lru_cache(maxsize=1)
+def _formula_registry() -> Any:
+    from srkit.core.builtins import default_registry
+    from srkit.core.operators import Operator
+
+    reg = default_registry()
+    extra = (
+        Operator("asin", 1, np.arcsin, "asin", "asin", r"\arcsin{{\left({0}\right)}}", aliases=("arcsin",)),
+        Operator("acos", 1, np.arccos, "acos", "acos", r"\arccos{{\left({0}\right)}}", aliases=("arccos",)),
+        Operator("atan", 1, np.arctan, "atan", "atan", r"\arctan{{\left({0}\right)}}", aliases=("arctan",)),
+        Operator("sinh", 1, np.sinh, "sinh", "sinh", r"\sinh{{\left({0}\right)}}"),
+        Operator("cosh", 1, np.cosh, "cosh", "cosh", r"\cosh{{\left({0}\right)}}"),
+        Operator("asinh", 1, np.arcsinh, "asinh", "asinh", r"\operatorname{{asinh}}{{\left({0}\right)}}",
+                 aliases=("arcsinh",)),
+        Operator("acosh", 1, np.arccosh, "acosh", "acosh", r"\operatorname{{acosh}}{{\left({0}\right)}}",
+                 aliases=("arccosh",)),
+        Operator("atanh", 1, np.arctanh, "atanh", "atanh", r"\operatorname{{atanh}}{{\left({0}\right)}}",
+                 aliases=("arctanh",)),
+    )
+    for op in extra:  # plain numpy/sympy functions: nothing to verify, and no torch import
+        reg.register(op, check=False)
+    return reg
+
+
+def formula_to_sympy(
+    text: str,
+    symbols: Mapping[str, sympy.Symbol] | None = None,
+    *,
+    rational: bool = False,
+) -> sympy.Expr:
+    """Formula text as a sympy expression, read by srkit's parser (the text is never evaluated).
+
+    Every bare name (not followed by ``(``) is a variable: the symbol of that name in
+    ``symbols``, else a new real symbol; only ``pi`` keeps its meaning (``E``, ``I``,
+    ``S``, ``N``, ``lambda`` are variables).  Functions are srkit's operators and aliases
+    (``sqrt``, ``exp``, ``log``/``ln``, ``abs``/``Abs``, ``sin``...) plus ``asin``,
+    ``acos``, ``atan`` (``arcsin``...), ``sinh``, ``cosh``, ``asinh``, ``acosh``, ``atanh``.
+    With ``rational`` decimal constants become exact rationals (``3.39 -> 339/100``).
+
+    Raises :class:`srkit.core.parse.ParseError` (a ``ValueError``) on text it cannot read,
+    and ``TypeError`` when ``text`` is not a string.
+
+    Examples
+    --------
+    >>> formula_to_sympy("3.39*x**2 + sin(x)", rational=True)
+    339*x**2/100 + sin(x)
+    >>> formula_to_sympy("__import__('os').system('id')")
+    Traceback (most recent call last):
+    ...
+    srkit.core.parse.ParseError: cannot parse formula: unexpected character "'" at position 11
+    ...
+    """
+    from srkit.core.operators import COEF, VAR
+    from srkit.core.parse import _tokenize, parse
+
+    if not isinstance(text, str):
+        raise TypeError(f"formula must be a string, got {type(text).__name__}")
+    names: list[str] = []
+    for m in _NAME.finditer(text):
+        name = m.group(1)
+        if name == "pi" or name in names or text[m.end():].lstrip().startswith("("):
+            continue  # the constant pi, a repeat, or a function call
+        names.append(name)
+    expr = parse(text, names, registry=_formula_registry())
+    symbols = symbols or {}
+    syms = [symbols.get(n) or sympy.Symbol(n, real=True) for n in expr.opset.variables]
+    # Numbers as written, as sympify read them: "2" an Integer, "8.0" a 15-digit Float, and with
+    # ``rational`` "3.39" the Rational 339/100.  The parser keeps coefficients in the order of
+    # the text (prefix order), so the i-th number token is coefficient i.
+    literals = [t.text for t in _tokenize(text) if t.kind == "num"]
+    if len(literals) != len(expr.coefs):  # pragma: no cover - guards the order assumption above
+        raise ValueError(f"cannot match the numbers of formula {text!r} to its coefficients")
+    opset = expr.opset
+    stack: list[Any] = []
+    for i in range(expr.size - 1, -1, -1):
+        code, arg = int(expr.codes[i]), int(expr.args[i])
+        if code == VAR:
+            stack.append(syms[arg])
+        elif code == COEF:
+            lit = literals[arg]
+            if rational:
+                num: Any = sympy.Rational(lit)
+            elif any(ch in lit for ch in ".eE"):
+                num = sympy.Float(lit)
+            else:
+                num = sympy.Integer(lit)
+            stack.append(-num if expr.coefs[arg] < 0 else num)
+        else:
+            op = opset.operator(code)
+            form = op.sympy_form()
+            if op.arity == 0:
+                stack.append(form)
+            else:
+                stack.append(form(*[stack.pop() for _ in range(op.arity)]))
+    return stack[0]
 
 
 # -- formula handling ---------------------------------------------------------------------
@@ -34,8 +141,7 @@ def _parse(
     formula: str, variables: tuple[str, ...], signs: tuple[str, ...], rational: bool
 ) -> sympy.Expr:
     syms = _symbols_for(variables, signs)
-    local = {s.name: s for s in syms}
-    expr = sympy.sympify(formula, locals=local, rational=rational)
+    expr = formula_to_sympy(formula, {s.name: s for s in syms}, rational=rational)
     extra = {s.name for s in expr.free_symbols} - set(variables)
     if extra:
         raise ValueError(f"formula {formula!r} uses undeclared names {sorted(extra)}")
@@ -63,7 +169,8 @@ class BenchmarkProblem:
     suite : str
         The suite the problem belongs to (``"nguyen"``, ``"constant"``, ``"feynman"``...).
     formula : str
-        Exact sympy-parsable text; decimal constants as written (e.g. ``3.39``).
+        The formula as text, read by :func:`formula_to_sympy` (srkit's parser, never
+        ``sympify``); decimal constants as written (e.g. ``3.39``).
     variables : tuple of str
         Input variable names, in column order of ``X``.
     train, test : Sampling

@@ -131,7 +131,12 @@ def log_abs(z: int) -> float:
 
 
 def log_abs_diff(x: Mat, y: Mat) -> float:
-    """Natural log of ``|p_x/q_x - p_y/q_y|`` for two convergent matrices (``-inf`` if equal)."""
+    """Natural log of ``|p_x/q_x - p_y/q_y|`` for two convergent matrices (``-inf`` if equal).
+
+    ``inf`` when either convergent is undefined (``q = 0``): no agreement, never NaN.
+    """
+    if x[3] == 0 or y[3] == 0:
+        return math.inf
     num = x[1] * y[3] - y[1] * x[3]
     return log_abs(num) - log_abs(x[3]) - log_abs(y[3])
 

@@ -24,6 +24,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+import mpmath
 import numpy as np
 
 from srkit.contfrac import exact
@@ -71,19 +72,36 @@ def eigen_log_ratio(a: tuple[int, ...], b: tuple[int, ...], n: float = 1e9) -> t
     >>> round(eigen_log_ratio((1,), (1,))[0], 4)   # golden ratio: log(phi^2)
     0.9624
     """
-    A = float(sum(c * n**i for i, c in enumerate(a)))
-    B = float(sum(c * n**i for i, c in enumerate(b)))
-    disc = A * A + 4.0 * B
-    if disc < 0:
-        return 0.0, True
-    root = math.sqrt(disc)
-    big = (A + math.copysign(root, A)) / 2.0 if A != 0 else root / 2.0
-    if big == 0.0:
+    if float(n).is_integer():
+        # exact integers: a(n) and b(n) at n = 1e9 overflow float64 from degree ~35 on, and the
+        # discriminant of a "polynomial" class PCF cancels in its leading terms
+        N = int(n)
+        A = sum(c * N**i for i, c in enumerate(a))
+        B = sum(c * N**i for i, c in enumerate(b))
+        disc = A * A + 4 * B
+        if disc < 0:
+            return 0.0, True
+        with mpmath.workdps(30):
+            root = mpmath.sqrt(mpmath.mpf(disc))
+            mA = mpmath.mpf(A)
+            big = (mA + (root if A >= 0 else -root)) / 2 if A != 0 else root / 2
+    else:
+        with mpmath.workdps(60):
+            x = mpmath.mpf(n)
+            mA = mpmath.fsum(mpmath.mpf(c) * x**i for i, c in enumerate(a))
+            B = mpmath.fsum(mpmath.mpf(c) * x**i for i, c in enumerate(b))
+            disc = mA * mA + 4 * B
+            if disc < 0:
+                return 0.0, True
+            root = mpmath.sqrt(disc)
+            big = (mA + (root if mA >= 0 else -root)) / 2 if mA != 0 else root / 2
+    if big == 0:
         return 0.0, False
-    small = -B / big  # lambda+ lambda- = -B; avoids cancellation in (A - root)/2
-    if small == 0.0:
+    if B == 0:
         return math.inf, False
-    return math.log(abs(big / small)), False
+    # lambda+ lambda- = -B, so |lambda+/lambda-| = big**2/|B| (no cancellation in (A - root)/2)
+    with mpmath.workdps(30):
+        return float(2 * mpmath.log(abs(big)) - mpmath.log(abs(mpmath.mpf(B)))), False
 
 
 def blind_metrics(pcf: "PCF", depth: int = 1000, limit_n: float = 1e9) -> BlindMetrics:
@@ -109,11 +127,16 @@ def blind_metrics(pcf: "PCF", depth: int = 1000, limit_n: float = 1e9) -> BlindM
     log_q_red, log_q, log_err = [], [], []
     for i in idx:
         m = walks[i]
+        if m[3] == 0:  # x(i) is undefined (a pole of the fraction): left out of the fits below
+            log_q.append(math.nan)
+            log_q_red.append(math.nan)
+            log_err.append(math.nan)
+            continue
         g = gmpy2.gcd(m[1], m[3])
         lq = exact.log_abs(m[3])
         log_q.append(lq)
         log_q_red.append(lq - exact.log_abs(g))
-        log_err.append(exact.log_abs_diff(Lm, m))
+        log_err.append(exact.log_abs_diff(Lm, m) if Lm[3] != 0 else math.nan)
     log_q_red_a = np.array(log_q_red)
     err = np.array(log_err)
     q_last = Lm[3]
@@ -121,17 +144,21 @@ def blind_metrics(pcf: "PCF", depth: int = 1000, limit_n: float = 1e9) -> BlindM
     fr = -1.0 - err[-1] / log_q_red[-1] if log_q_red[-1] > 0 else math.nan
     naive = -1.0 - err[-1] / log_q[-1] if log_q[-1] > 0 else math.nan
 
-    c, d = _lstsq([ns, ns * np.log(ns)], log_q_red_a)
-    if abs(d) < _FR_THRESHOLD:
-        c, d = float(_lstsq([ns], log_q_red_a)[0]), 0.0
+    ok = np.isfinite(log_q_red_a)
+    if ok.sum() >= 2:
+        c, d = _lstsq([ns[ok], ns[ok] * np.log(ns[ok])], log_q_red_a[ok])
+        if abs(d) < _FR_THRESHOLD:
+            c, d = float(_lstsq([ns[ok]], log_q_red_a[ok])[0]), 0.0
+    else:  # too few defined convergents to fit the growth of q
+        c = d = math.nan
     finite = np.isfinite(err)
     if finite.sum() >= 3:
         cb, cc, cd = _lstsq([np.log(ns[finite]), ns[finite], ns[finite] * np.log(ns[finite])], err[finite])
-    else:  # the fraction terminated: x(n) = L exactly
+    else:  # the fraction terminated (x(n) = L exactly) or its convergents are undefined
         cb = cc = cd = math.nan
     ratio, cplx = eigen_log_ratio(pcf.a, pcf.b, limit_n)
     growth = c + d * math.log(limit_n)
-    pred = abs(ratio) / growth - 1.0 if (growth != 0 and not cplx) else math.nan
+    pred = abs(ratio) / growth - 1.0 if (growth != 0 and math.isfinite(growth) and not cplx) else math.nan
     return BlindMetrics(
         limit=limit, fr_delta=float(fr), naive_delta=float(naive), c=float(c), d=float(d),
         eig_ratio=float(ratio), complex_eig=cplx, predicted_delta=float(pred),

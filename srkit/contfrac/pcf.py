@@ -14,12 +14,19 @@ from typing import Any
 from srkit.contfrac import exact
 from srkit.contfrac.polynomials import Poly, as_poly, degree, poly_divmod, poly_mul, poly_shift, poly_str
 
-__all__ = ["PCF"]
+__all__ = ["PCF", "UndefinedConvergentError"]
 
 # The tail error L - x(N) is estimated from x(N + m) - x(N); m doubles until the
 # next step changes the estimate by less than this relative amount (or N + m = 2N,
 # which is ramanujantools' choice L = x(2N)).
 _TAIL_RTOL_LOG = math.log(1e-12)
+
+class UndefinedConvergentError(ValueError):
+    """A convergent ``x(k) = p(k)/q(k)`` has ``q(k) = 0``: the fraction passes through a pole (or 0/0) there."""
+
+    def __init__(self, message: str, depth: int) -> None:
+        super().__init__(message)
+        self.depth = depth
 
 
 class PCF:
@@ -107,9 +114,29 @@ class PCF:
         m = self.walk(_check_depth(depth))[depth]
         return int(m[1]), int(m[3])
 
-    def self_digits(self, depth: int) -> float:
-        """Digits on which ``x(depth)`` and ``x(depth-1)`` agree: ``-log10|x(N) - x(N-1)|``."""
+    def _defined(self, depth: int) -> exact.Mat:
+        """The walk at ``depth``; :class:`UndefinedConvergentError` if ``q(depth) = 0``."""
         m = self.walk(_check_depth(depth))[depth]
+        if m[3] == 0:
+            kind = "0/0" if m[1] == 0 else "a pole"
+            k = self.terminates(depth)
+            fix = (f"b({k}) = 0, so the fraction stops at depth {k - 1}: its value is x({k - 1}) (use depth {k - 1})"
+                   if k is not None else
+                   f"evaluate at another depth (e.g. {depth + 1}), or check a(n) and b(n): a fraction whose "
+                   "denominators keep vanishing does not converge")
+            raise UndefinedConvergentError(
+                f"{self!r}: q({depth}) = 0, so the convergent x({depth}) = p({depth})/q({depth}) is undefined "
+                f"({kind}); {fix}", depth)
+        return m
+
+    def self_digits(self, depth: int) -> float:
+        """Digits on which ``x(depth)`` and ``x(depth-1)`` agree: ``-log10|x(N) - x(N-1)|``.
+
+        ``-inf`` when ``x(depth-1)`` is undefined (``q(depth-1) = 0``): the two do not agree at all.
+        """
+        m = self._defined(depth)
+        if m[2] == 0:
+            return -math.inf
         det = m[0] * m[3] - m[1] * m[2]
         log_err = exact.log_abs(det) - exact.log_abs(m[1 + 2]) - exact.log_abs(m[2])
         return exact.digits_from_log(log_err)
@@ -117,9 +144,12 @@ class PCF:
     def limit(self, depth: int):  # type: ignore[no-untyped-def]
         """The convergent at ``depth`` as an ``mpmath.mpf`` holding every digit it has converged to.
 
+        Raises :class:`UndefinedConvergentError` (a ``ValueError``) when ``q(depth) = 0``.
+
         >>> str(PCF(1, 1).limit(60))[:12]
         '1.6180339887'
         """
+        self._defined(depth)
         p, q = self.convergent(depth)
         d = self.self_digits(depth)
         dps = 30 if not math.isfinite(d) else max(20, int(d) + 3)
@@ -156,7 +186,17 @@ class PCF:
             m *= 2
         ext.append(2 * n)
         walks = self.walk(n, *ext)
-        base = walks[n]
+        base = self._defined(n)
+        # a deeper convergent with q = 0 is a pole of the fraction, not an estimate of L: use the others
+        ext = [e for e in ext if walks[e][3] != 0]
+        if not ext:
+            k = self.terminates(2 * n)
+            if k is not None and k - 1 <= n:  # b(k) = 0 stopped the fraction: x(n) = x(k - 1) is its exact value
+                return -math.inf
+            why = f" (b({k}) = 0: the fraction stops at depth {k - 1}, its value is x({k - 1}))" if k else ""
+            raise UndefinedConvergentError(
+                f"{self!r}: every convergent deeper than depth {n} that estimates the error of x({n}) has q = 0, "
+                f"so its digits cannot be estimated{why}; evaluate at another depth", 2 * n)
         prev = walks[ext[0]]
         if len(ext) == 1:
             return exact.log_abs_diff(prev, base)
@@ -167,10 +207,14 @@ class PCF:
             if step - err <= _TAIL_RTOL_LOG or err == -math.inf:
                 return err
             prev = cur
-        return exact.log_abs_diff(walks[2 * n], base)
+        return exact.log_abs_diff(walks[ext[-1]], base)
 
     def digits(self, depth: int) -> float:
         """Digits of agreement ``-log10|L - x(depth)|`` with the limit L (estimated from deeper exact convergents).
+
+        Never NaN: ``inf`` for a fraction that stopped (its value is exact), ``0`` or less
+        when deeper convergents disagree in the first digit (no convergence at this depth);
+        :class:`UndefinedConvergentError` (a ``ValueError``) when ``q(depth) = 0``.
 
         >>> round(PCF(1, 1).digits(1000))
         418
@@ -188,6 +232,7 @@ class PCF:
         """
         import gmpy2
 
+        self._defined(depth)
         p, q = self.convergent(depth)
         g = gmpy2.gcd(p, q)
         log_q = exact.log_abs(q) - exact.log_abs(g)
@@ -214,14 +259,17 @@ class PCF:
 
     def eigenvalue_class(self) -> str:
         """``"exponential"``, ``"polynomial"`` (degenerate eigenvalues) or ``"complex"``, from the leading terms."""
-        import numpy as np
+        from srkit.contfrac.screen import EIGEN_CLASSES
 
-        from srkit.contfrac.screen import EIGEN_CLASSES, eigenvalue_class
-
-        width = max(len(self.a), len(self.b))
-        A = np.array([list(self.a) + [0] * (width - len(self.a))], dtype=np.int64)
-        B = np.array([list(self.b) + [0] * (width - len(self.b))], dtype=np.int64)
-        return EIGEN_CLASSES[int(eigenvalue_class(A, B)[0])]
+        # the rule of screen.eigenvalue_class, on exact ints: coefficients may exceed int64
+        da, db = degree(self.a), degree(self.b)
+        la, lb = self.a[-1], self.b[-1]
+        if 2 * da > db:
+            return EIGEN_CLASSES[0]
+        if 2 * da < db:
+            return EIGEN_CLASSES[1 if lb > 0 else 2]
+        disc = la * la + 4 * lb
+        return EIGEN_CLASSES[0 if disc > 0 else (1 if disc == 0 else 2)]
 
     def terminates(self, up_to: int | None = None) -> int | None:
         """The first ``k >= 1`` with ``b(k) = 0`` (the fraction then stops: a rational value), or None."""
@@ -229,7 +277,9 @@ class PCF:
 
         if len(self.b) == 1:
             return None
-        roots = np.roots(list(reversed(self.b)))
+        # scaled to the largest coefficient: int / int is a correctly rounded float even for huge ints
+        top = max(abs(c) for c in self.b)
+        roots = np.roots([c / top for c in reversed(self.b)])
         ks = sorted({int(round(r.real)) for r in roots if abs(r.imag) < 1e-9 and r.real > 0.5})
         for k in ks:
             if (up_to is None or k <= up_to) and self.b_at(k) == 0:

@@ -144,7 +144,9 @@ def test_hard_deadline_kills_and_records_timeout(tmp_path: Path) -> None:
 
     slow = by["sleepy"]
     assert slow["status"] == "timeout"
-    assert slow["deadline"] == 4.0 and 4.0 <= slow["elapsed"] < 10.0
+    # not killed before its deadline; that it was killed (not waited for) is the status,
+    # the hard-deadline note and the vanished pid below, not a wall-clock bound
+    assert slow["deadline"] == 4.0 and slow["elapsed"] >= 4.0
     assert "during the fit" in slow["check_status"]["hard_deadline"]
     assert slow["recovered"] is None and slow["expression"] is None
     pid = int(pid_file.read_text())  # the fake got to run, and was killed

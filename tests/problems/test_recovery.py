@@ -180,14 +180,16 @@ def test_unknown_names_are_errors_not_crashes() -> None:
 
 # -- time limits ---------------------------------------------------------------------------
 def test_timed_out_rule_is_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    finished: list[bool] = []
+
     def slow(ctx: object) -> bool:
         time.sleep(5)
+        finished.append(True)
         return True
 
     monkeypatch.setattr(recovery, "_rule_exact", slow)
-    t0 = time.monotonic()
     r = _check("Nguyen-1", "x1**3+x1**2+x1", timeout=0.2)
-    assert time.monotonic() - t0 < 3
+    assert finished == []  # the rule was cut off by its limit, not waited for (no wall-clock bound)
     assert r.recovered_exact is None
     assert r.check_status["recovered_exact"] == "timeout"
     assert r.timed_out == ["recovered_exact"]

@@ -35,8 +35,9 @@ def test_subset() -> None:
          r"np\.isfinite"),
         ([[1.0], [2.0], [3.0]], [1.0, 2.0, -np.inf], r"y contains 1 inf", "drop or impute"),
         ([[1.0], [2.0], [3.0]], [1.0, 2.0], r"X has 3 samples but y has 2", "one row per sample"),
-        (np.empty((0, 2)), np.empty(0), r"X is empty \(shape \(0, 2\)\)", "at least one sample"),
-        (np.empty((3, 0)), np.zeros(3), r"X is empty", "at least one sample and one feature"),
+        (np.empty((0, 2)), np.empty(0), r"X is empty \(shape \(0, 2\)\)", "at least 2 samples"),
+        (np.empty((3, 0)), np.zeros(3), r"X is empty", "at least 2 samples and one feature"),
+        ([[1.0, 2.0]], [3.0], r"X has only 1 sample; one sample fits any constant with loss 0", "at least 2 samples"),
         ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0], r"X is 1-D with shape \(3,\)", r"X\.reshape\(-1, 1\)"),
         (np.zeros((2, 2, 2)), np.zeros(2), r"X must be 2-D", r"\(n_samples, n_features\)"),
         ([[1.0], [2.0]], [[1.0, 2.0], [3.0, 4.0]], r"y must be 1-D", r"\(n_samples,\)"),
@@ -118,6 +119,7 @@ def test_dataframe_with_unusable_column_names() -> None:
         as_dataset(pd.DataFrame({"my var": [1.0, 2.0], "ok": [1.0, 2.0]}), [1.0, 2.0])
 
 
+@pytest.mark.filterwarnings("ignore::srkit.core.data.DataWarning")  # two rows: fine for reading
 def test_read_csv_reads_features_and_target(tmp_path):
     from srkit.core.data import read_csv
 

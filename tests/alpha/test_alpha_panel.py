@@ -57,7 +57,7 @@ def test_clear_errors(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         load_panel(tmp_path / "nope")
     (tmp_path / "A.csv").write_text("date,price\n2020-01-01,1\n")
-    with pytest.raises(DataError, match="lacks the price field"):
+    with pytest.raises(DataError, match=r"A\.csv has no open, high, low, close, volume columns \(columns: date, price\)"):
         load_panel(tmp_path)
 
 

@@ -388,23 +388,143 @@ def load(path: str | Path, *, registry: OperatorRegistry | None = None) -> Symbo
     """Load a model saved with :meth:`SymbolicRegressor.save`.
 
     Pass ``registry`` when the model used operators of your own.
+
+    Raises
+    ------
+    OSError
+        When the file cannot be read (missing, a folder, no permission).
+    ValueError
+        Naming the file and what is wrong when it is not a usable saved model:
+        empty, not JSON, another tool's file, a newer format, a missing key or a
+        value of the wrong type, an unknown operator, an equation that does not
+        parse, a bad ``selected`` index, or a saved search that found no formula.
     """
-    data = json.loads(Path(path).read_text())
-    if data.get("format") != "srkit.SymbolicRegressor":
-        raise ValueError(f"{path} is not a saved srkit.SymbolicRegressor")
+    data = _model_record(path)
+
+    def bad(what: str) -> ValueError:
+        return ValueError(f"{path}: {what}")
+
+    names, ops, records, selected = data["feature_names"], data["operators"], data["front"], data["selected"]
     registry = registry or default_registry()
-    opset = registry.operator_set(data["operators"], data["feature_names"])
-    front = ParetoFront(loss_floor=data.get("loss_floor", 0.0))
-    for rec in data["front"]:
-        front.update(parse(rec["equation"], opset), rec["loss"], rec["complexity"])
-    entries = front.entries()
-    model = SymbolicRegressor(model_selection=data.get("model_selection", "best"))
-    search = data.get("search", {})
+    try:
+        opset = registry.operator_set(ops, names)
+    except (ValueError, KeyError, TypeError) as exc:
+        why = str(exc).split(" Known operators:")[0].rstrip(".")  # the full list is pages long
+        raise bad(f"{why}; a model with operators of your own loads with load(path, registry=...)") from None
+    front = ParetoFront(loss_floor=data["loss_floor"])
+    exprs = []
+    for i, rec in enumerate(records):
+        try:
+            expr = parse(rec["equation"], opset)
+        except (ValueError, RecursionError) as exc:  # ParseError is a ValueError
+            why = str(exc).splitlines()[0]  # one line: the parser's caret drawing follows
+            raise bad(f"front[{i}] equation {rec['equation']!r} does not parse: {why}") from None
+        exprs.append(expr)
+        front.update(expr, rec["loss"], rec["complexity"])
+    chosen = exprs[selected]
+    # the saved front was non-dominated; an edited file may not be, and then entries shift:
+    # find the selected formula itself rather than trusting its position
+    best = next((e for e in front.entries() if e.expr == chosen and e.complexity == records[selected]["complexity"]),
+                None)
+    if best is None:
+        raise bad(
+            f"the selected formula front[{selected}] {records[selected]['equation']!r} is not on the Pareto front "
+            "the file describes (its loss is not finite, or another entry beats it): the file was edited or corrupted"
+        )
+    model = SymbolicRegressor(model_selection=data["model_selection"])
+    search = data["search"]
     result = SearchResult(
-        front=front, best=entries[data["selected"]], n_evals=search.get("n_evals", 0),
+        front=front, best=best, n_evals=search.get("n_evals", 0),
         iterations=search.get("iterations", 0), wall_time=search.get("wall_time", 0.0),
         seed=search.get("seed"), searcher=search.get("searcher", ""), config=search.get("config", {}),
         history=[], stopped_by=search.get("stopped_by", ""),
     )
-    model._set_result(result, data["feature_names"], registry)
+    model._set_result(result, names, registry)
     return model
+
+
+def _model_record(path: str | Path) -> dict[str, Any]:
+    """The JSON record of a saved model, its schema checked: ValueError naming the file
+    and the problem (never a raw KeyError, TypeError or JSONDecodeError)."""
+
+    def bad(what: str) -> ValueError:
+        return ValueError(f"{path}: {what}")
+
+    raw = Path(path).read_bytes()
+    if not raw.strip():
+        raise bad("the file is empty; expected a model saved with SymbolicRegressor.save (a write cut short?)")
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise bad("not a saved srkit model: the file is not UTF-8 text (a binary file?)") from None
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        where = f" (line {exc.lineno}, column {exc.colno}: {exc.msg})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise bad(f"not a saved srkit model: the file is not valid JSON{where}; was it cut short or edited?") from None
+    kind = {list: "list", str: "string", bool: "boolean", type(None): "null"}
+    if not isinstance(data, dict):
+        raise bad(f"holds a JSON {kind.get(type(data), 'number')}, not a saved srkit model "
+                  '(a JSON object with "format": "srkit.SymbolicRegressor")')
+    fmt = data.get("format")
+    if fmt != "srkit.SymbolicRegressor":
+        if fmt is None:
+            raise bad('not a saved srkit model: it has no "format" key (a file written by another tool?)')
+        raise bad(f"holds format {fmt!r}, not a saved srkit.SymbolicRegressor model")
+    version = data.get("format_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise bad(f"format_version must be an integer, got {version!r}")
+    if version > _FORMAT_VERSION:
+        raise bad(f"saved by a newer srkit (format_version {version}; this one reads {_FORMAT_VERSION}): upgrade srkit")
+    search = data.get("search", {})
+    if not isinstance(search, dict):
+        raise bad(f'"search" must be an object, got {type(search).__name__}')
+    if data.get("status") == "empty" or data.get("front") == []:
+        why = f", stopped by {search['stopped_by']}" if isinstance(search.get("stopped_by"), str) else ""
+        raise bad(f"the saved search found no formula (front empty{why}); there is no model to load: "
+                  "run the search again with a larger budget")
+
+    def need(key: str, ok: Any, expected: str, value: Any) -> Any:
+        if not ok(value):
+            shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
+            raise bad(f'"{key}" must be {expected}, got {shown}')
+        return value
+
+    for key in ("feature_names", "operators", "front", "selected"):
+        if key not in data:
+            raise bad(f'the key "{key}" is missing; the file is incomplete or not a saved model')
+
+    def is_int(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool)
+
+    def is_num(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    def str_list(v: Any) -> bool:
+        return isinstance(v, list) and all(isinstance(s, str) for s in v)
+
+    need("feature_names", lambda v: str_list(v) and len(v) > 0, "a non-empty list of names", data["feature_names"])
+    need("operators", str_list, "a list of operator names", data["operators"])
+    front = need("front", lambda v: isinstance(v, list), "a list of formulas", data["front"])
+    for i, rec in enumerate(front):
+        need(f"front[{i}]", lambda v: isinstance(v, dict), 'an object with "equation", "loss", "complexity"', rec)
+        for field, ok, expected in (("equation", lambda v: isinstance(v, str), "a string"),
+                                    ("loss", is_num, "a number"), ("complexity", is_num, "a number")):
+            if field not in rec:
+                raise bad(f'front[{i}] has no "{field}"; the file is incomplete or not a saved model')
+            need(f"front[{i}].{field}", ok, expected, rec[field])
+    selected = need("selected", is_int, "an integer index into front", data["selected"])
+    if not 0 <= selected < len(front):
+        raise bad(f'"selected" is {selected} but the front has {len(front)} entries (0 to {len(front) - 1})')
+    data["loss_floor"] = need("loss_floor", lambda v: is_num(v) and v >= 0, "a number >= 0",
+                              data.get("loss_floor", 0.0))
+    data["model_selection"] = need("model_selection", lambda v: v in ("best", "accuracy", "score"),
+                                   "'best', 'accuracy' or 'score'", data.get("model_selection", "best"))
+    for key, ok, expected in (("n_evals", is_int, "an integer"), ("iterations", is_int, "an integer"),
+                              ("wall_time", is_num, "a number"),
+                              ("seed", lambda v: v is None or is_int(v), "an integer or null"),
+                              ("searcher", lambda v: isinstance(v, str), "a string"),
+                              ("stopped_by", lambda v: isinstance(v, str), "a string"),
+                              ("config", lambda v: isinstance(v, dict), "an object")):
+        if key in search:
+            need(f"search.{key}", ok, expected, search[key])
+    data["search"] = search
+    return data

@@ -136,48 +136,10 @@ def _write(out: dict[str, Any], path: str | None) -> None:
     print(text if not path else f"wrote {path}")
 
 
-def format_report(report: dict[str, Any]) -> str:
-    """The panel's load report as a few lines of text (what the loader found and did).
-
-    Examples
-    --------
-    >>> print(format_report({"source": "prices", "n_dates": 3, "n_assets": 2, "start": "2020-01-01",
-    ...                      "end": "2020-01-03", "late_listings": {"B": "2020-01-02"}, "missing_cells": 0,
-    ...                      "vwap": "proxy: (high + low + close) / 3 (no vwap column in the data)"}))
-    loaded prices: 3 dates x 2 assets, 2020-01-01 to 2020-01-03
-      late listings (1): B from 2020-01-02
-      vwap: proxy: (high + low + close) / 3 (no vwap column in the data)
-    """
-    r = dict(report)
-    lines = [f"loaded {r.pop('source', 'panel')}: {r.pop('n_dates', '?')} dates x {r.pop('n_assets', '?')} assets, "
-             f"{r.pop('start', '?')} to {r.pop('end', '?')}"]
-    late = r.pop("late_listings", None) or {}
-    if late:
-        shown = ", ".join(f"{a} from {d}" for a, d in list(late.items())[:5])
-        lines.append(f"  late listings ({len(late)}): {shown}{', ...' if len(late) > 5 else ''}")
-    for key, value in r.items():
-        if value in (0, None, "", {}, []):  # say what happened, not what did not
-            continue
-        if isinstance(value, dict):
-            shown = ", ".join(f"{k}: {v}" for k, v in list(value.items())[:5])
-            value = f"({len(value)}) {shown}{', ...' if len(value) > 5 else ''}"
-        elif isinstance(value, (list, tuple)):
-            value = f"({len(value)}) {', '.join(map(str, value[:5]))}{', ...' if len(value) > 5 else ''}"
-        lines.append(f"  {key.replace('_', ' ')}: {value}")
-    return "\n".join(lines)
-
-
 def _print_report(panel: Any) -> None:
     """Tell the user what the loader found (gaps, late listings, vwap proxy), on stderr so
     that stdout stays the JSON result."""
-    text = getattr(panel, "report_text", None)  # the loader's own wording, where it has one
-    text = text() if callable(text) else text
-    if not text:
-        report = getattr(panel, "report", None)
-        if isinstance(report, str):
-            text = report
-        elif report:
-            text = format_report(dict(report))
+    text = panel.report_text()
     if text:
         print(text, file=sys.stderr)
 

@@ -42,7 +42,10 @@ class ClusterResult:
                 f"{int((self.cluster < 0).sum())} noise points")
 
     def plot(self, path: str, planes: Sequence[tuple[str, str]] = PLANES) -> None:
-        """Scatter plots of the metric planes, coloured by identified constant (grey: unidentified)."""
+        """Scatter plots of the metric planes, coloured by identified constant (grey: unidentified).
+
+        The format follows the suffix of ``path`` (PNG without one); the file is written atomically.
+        """
         from srkit._optional import require
 
         require("matplotlib", "the cluster scatter plot", "contfrac").use("Agg", force=False)
@@ -63,8 +66,17 @@ class ClusterResult:
             ax.set_ylabel(y)
         axes[0][-1].legend(fontsize=6, markerscale=2, loc="best")
         fig.tight_layout()
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        # into a temporary file renamed over ``path``: a crash mid-save leaves any earlier plot intact
+        from pathlib import Path
+
+        from srkit.io import atomic_open
+
+        fmt = Path(path).suffix.lstrip(".").lower() or "png"
+        try:
+            with atomic_open(path, "wb") as fh:
+                fig.savefig(fh, dpi=110, format=fmt)
+        finally:
+            plt.close(fig)
 
 
 def _num(v: Any) -> float:

@@ -11,6 +11,12 @@
 Blocks are processed in order and each finished batch is appended to an
 optional JSON-lines checkpoint, so an interrupted or out-of-budget run returns
 (and has saved) everything found so far, and ``resume=True`` skips finished blocks.
+
+The checkpoint is append-only: its header is written atomically, each batch is one
+line, flushed and synced.  An existing checkpoint is never truncated silently: it
+needs ``resume=True`` (continue it) or ``force=True`` (start over).  A last line cut
+short by a crash is skipped on resume (with a :class:`CheckpointWarning`) and its
+blocks are searched again.  JSON and CSV results are written atomically.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sys
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
@@ -30,8 +38,10 @@ from srkit.contfrac.box import CoefficientBox
 from srkit.contfrac.identification import MoebiusTable, Relation, verify_pcf
 from srkit.contfrac.pcf import PCF
 from srkit.contfrac.screen import EIGEN_CLASSES, screen_box
+from srkit.io import OutputExistsError, atomic_open, atomic_write
 
-__all__ = ["SearchConfig", "SearchProgress", "CFSearchResult", "blind_search", "ProgressLine", "RECORD_KEYS"]
+__all__ = ["SearchConfig", "SearchProgress", "CFSearchResult", "blind_search", "ProgressLine", "RECORD_KEYS",
+           "CheckpointWarning"]
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +75,10 @@ class SearchConfig:
             raise ValueError(f"rtol must be in (0, 1e-4), got {self.rtol}: looser keys drown the search in false matches")
         if self.block_size < 1:
             raise ValueError("block_size must be positive")
+
+
+class CheckpointWarning(UserWarning):
+    """A checkpoint line could not be read on resume (e.g. cut short by a crash); its blocks are redone."""
 
 
 @dataclass
@@ -111,16 +125,19 @@ class CFSearchResult:
                 + (f"; stopped by {self.stopped_by}" if self.stopped_by else ""))
 
     def to_json(self, path: str | Path) -> None:
-        """One record per verified formula (keys include ``a, b, limit, constant, relation, digits, delta``)."""
-        Path(path).write_text(json.dumps(self.records, indent=1, default=_jsonable))
+        """One record per verified formula (keys include ``a, b, limit, constant, relation, digits, delta``).
+
+        Written atomically: an interrupted write leaves any earlier file intact.
+        """
+        atomic_write(path, json.dumps(self.records, indent=1, default=_jsonable))
 
     def to_csv(self, path: str | Path) -> None:
-        """Verified formulas as CSV; metrics flattened into ``m_<name>`` columns."""
+        """Verified formulas as CSV; metrics flattened into ``m_<name>`` columns (written atomically)."""
         import csv
 
         rows = [_flat(r) for r in self.records]
         keys = list(dict.fromkeys(k for r in rows for k in r)) or list(RECORD_KEYS)
-        with open(path, "w", newline="") as fh:
+        with atomic_open(path, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=keys)
             w.writeheader()
             w.writerows(rows)
@@ -206,25 +223,72 @@ def _record(index: int, pcf: PCF, rel: Relation, tried: list[Relation], config: 
     return rec
 
 
-def _read_checkpoint(path: Path, header: dict[str, Any], result: CFSearchResult) -> None:
-    lines = path.read_text().splitlines()
-    if not lines:
-        return
-    first = json.loads(lines[0])
-    if first.get("header") != header:
+_ENTRY_KEYS = ("blocks", "n_screened", "n_converged", "n_candidates", "records")
+
+
+def _read_checkpoint(path: Path, header: dict[str, Any], result: CFSearchResult) -> bool:
+    """Load the finished batches of ``path`` into ``result``; False if the file is empty.
+
+    A line that cannot be read (the last one, cut short by a crash mid-append) is skipped
+    with a :class:`CheckpointWarning` and the file is rewritten without it, so that the
+    batches appended next start on a clean line.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"checkpoint {path} is not a text file written by srkit cf search; "
+                         "start over with --force (force=True) or choose another --checkpoint path") from None
+    lines = text.split("\n")
+    if not text.strip():
+        return False
+    try:
+        first = json.loads(lines[0])
+    except json.JSONDecodeError:
+        first = None
+    if not isinstance(first, dict) or "header" not in first:
+        raise ValueError(f"checkpoint {path} does not start with a srkit cf search header; start over with --force "
+                         "(force=True) or choose another --checkpoint path")
+    if first["header"] != header:
         raise ValueError(f"checkpoint {path} was written for another box or configuration; "
-                         "delete it, use another path, or run without resume")
-    for line in lines[1:]:
+                         "delete it, use another path, or start over with --force (force=True)")
+    good, skipped = [lines[0]], []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
         try:
             entry = json.loads(line)
-        except json.JSONDecodeError:  # a line cut by an interrupt: that batch is redone
-            break
-        result.blocks_done.extend(entry["blocks"])
-        result.n_screened += entry["n_screened"]
-        result.n_converged += entry["n_converged"]
-        result.n_candidates += entry["n_candidates"]
-        for rec in entry["records"]:
-            {"verified": result.records, "slow": result.slow}.get(rec["status"], result.rejected).append(rec)
+            if not isinstance(entry, dict) or not all(k in entry for k in _ENTRY_KEYS):
+                raise ValueError("not a batch entry")
+            blocks = [int(b) for b in entry["blocks"]]
+            recs = list(entry["records"])
+            if not all(isinstance(r, dict) for r in recs):
+                raise ValueError("a record is not an object")
+            counts = (int(entry["n_screened"]), int(entry["n_converged"]), int(entry["n_candidates"]))
+        except (ValueError, TypeError):  # json.JSONDecodeError is a ValueError
+            skipped.append(number)
+            continue
+        good.append(line)
+        result.blocks_done.extend(blocks)
+        result.n_screened += counts[0]
+        result.n_converged += counts[1]
+        result.n_candidates += counts[2]
+        for rec in recs:
+            {"verified": result.records, "slow": result.slow}.get(rec.get("status"), result.rejected).append(rec)
+    if skipped:
+        last = len([ln for ln in lines if ln.strip()])
+        why = ("it was cut short by an interrupted write" if skipped == [last] else "they cannot be read")
+        warnings.warn(f"checkpoint {path}: skipped line(s) {', '.join(map(str, skipped))} ({why}); "
+                      "their blocks will be searched again", CheckpointWarning, stacklevel=3)
+        atomic_write(path, "\n".join(good) + "\n")
+    return True
+
+
+def _append_line(path: Path, line: str) -> None:
+    """Append one JSON line and push it to disk: a crash can cut only this line, never an earlier one."""
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
 
 
 def blind_search(
@@ -236,6 +300,7 @@ def blind_search(
     max_blocks: int | None = None,
     checkpoint: str | Path | None = None,
     resume: bool = False,
+    force: bool = False,
     callbacks: Sequence[Callable[[SearchProgress], bool | None]] = (),
     backend: str = "loky",
 ) -> CFSearchResult:
@@ -249,8 +314,10 @@ def blind_search(
         results do not depend on it.
     time_budget : seconds; the run stops after the batch in which it ran out.
     max_blocks : stop after this many blocks (of ``config.block_size`` PCFs).
-    checkpoint, resume : JSON-lines file appended after each batch; with ``resume``
-        finished blocks are skipped and their records reloaded.
+    checkpoint, resume, force : JSON-lines file appended after each batch; with ``resume``
+        finished blocks are skipped and their records reloaded.  An existing checkpoint
+        needs ``resume=True`` (continue it) or ``force=True`` (start over); otherwise
+        :class:`srkit.io.OutputExistsError` is raised before any work.
     callbacks : called with a :class:`SearchProgress` after each batch; returning True stops the run.
 
     Examples
@@ -264,12 +331,21 @@ def blind_search(
     header = {"box": box.to_dict(), "config": {k: (list(v) if isinstance(v, tuple) else v)
                                                for k, v in asdict(config).items()}}
     path = Path(checkpoint) if checkpoint else None
-    if path is not None and resume and path.exists():
-        _read_checkpoint(path, header, result)
-    elif path is not None:
-        path.write_text(json.dumps({"header": header}) + "\n")
+    if path is not None:
+        if resume and force:
+            raise ValueError("resume continues the checkpoint and force starts it over: give one of them")
+        if path.is_dir():
+            raise ValueError(f"checkpoint {str(path)!r} is a folder; give a file name such as {str(path / 'run.jsonl')!r}")
+        if path.exists() and not (resume or force):
+            raise OutputExistsError(
+                f"checkpoint {str(path)!r} exists; add --resume (resume=True) to continue it, or --force "
+                "(force=True) to start it over, or choose another --checkpoint path")
+        if not (resume and path.exists() and _read_checkpoint(path, header, result)):
+            # a new (or forced) checkpoint: the header replaces any earlier file in one atomic step
+            atomic_write(path, json.dumps({"header": header}) + "\n")
     n_blocks = -(-len(box) // config.block_size)
-    todo = [k for k in range(n_blocks) if k not in set(result.blocks_done)]
+    done = set(result.blocks_done)
+    todo = [k for k in range(n_blocks) if k not in done]
     if max_blocks is not None:
         todo = todo[:max_blocks]
     table_t = time.perf_counter()
@@ -315,9 +391,8 @@ def blind_search(
             result.n_converged += n_conv
             result.n_candidates += len(items)
             if path is not None:
-                with open(path, "a") as fh:
-                    fh.write(json.dumps({"blocks": blocks, "n_screened": len(scr), "n_converged": n_conv,
-                                         "n_candidates": len(items), "records": outcomes}, default=_jsonable) + "\n")
+                _append_line(path, json.dumps({"blocks": blocks, "n_screened": len(scr), "n_converged": n_conv,
+                                               "n_candidates": len(items), "records": outcomes}, default=_jsonable))
             prog = SearchProgress(len(result.blocks_done), n_blocks, result.n_screened, result.n_converged,
                                   result.n_candidates, len(result.records), len(result.slow), len(result.rejected),
                                   time.perf_counter() - t0)

@@ -4,6 +4,10 @@
     srkit cf identify 1.2732395447351626861510701069801148962756771659236515899813387524711743810738
     srkit cf search --a-deg 1 --b-deg 2 --coef-range -5 5 --json out.json
     srkit cf cluster out.json --sample 2000 --plot clusters.png
+
+Polynomials may start with a minus sign (``"-n**6"``), and are limited in degree and
+coefficient size (see ``srkit.contfrac.polynomials``).  Existing output files need
+``--force``; an existing ``--checkpoint`` needs ``--resume`` or ``--force``.
 """
 
 from __future__ import annotations
@@ -13,6 +17,23 @@ import sys
 from typing import Any
 
 __all__ = ["register"]
+
+
+class _PolyArgumentParser(argparse.ArgumentParser):
+    """An action parser that reads ``-n**6``, ``-n`` or ``-1`` as a polynomial, not as an option.
+
+    argparse takes every string that starts with ``-`` for an option, so the README's
+    ``srkit cf eval "34*n**3+51*n**2+27*n+5" "-n**6"`` failed with "the following
+    arguments are required: b".  Here a single-dash string is an option only when its
+    first two characters are one of this parser's own options (``-h``, ``-q``);
+    ``--`` options and ``--`` itself work as usual.
+    """
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        if len(arg_string) > 1 and arg_string[0] == "-" and arg_string[1] != "-":
+            if arg_string[:2] not in self._option_string_actions:
+                return None  # a positional: a polynomial such as -n**6 or a negative number
+        return super()._parse_optional(arg_string)
 
 _EPILOG = """examples:
   srkit cf eval "2*n+1" "n**2"                      4/pi: limit, digits, delta at depth 1000
@@ -30,7 +51,7 @@ def register(subparsers: Any) -> None:
                                description="Formulas for mathematical constants from polynomial continued fractions "
                                            "a(0) + b(1)/(a(1) + b(2)/(a(2) + ...)).",
                                epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = cf.add_subparsers(dest="cf_command", metavar="ACTION")
+    sub = cf.add_subparsers(dest="cf_command", metavar="ACTION", parser_class=_PolyArgumentParser)
     cf.set_defaults(func=lambda args: (cf.print_help(), 0)[1])
 
     ev = sub.add_parser("eval", help="limit, digits and delta of one PCF")
@@ -61,7 +82,9 @@ def register(subparsers: Any) -> None:
     se.add_argument("--json", help="write verified formulas to this JSON file")
     se.add_argument("--csv", help="write verified formulas to this CSV file")
     se.add_argument("--checkpoint", help="append progress to this JSON-lines file (for --resume)")
-    se.add_argument("--resume", action="store_true", help="skip the blocks already in --checkpoint")
+    se.add_argument("--resume", action="store_true", help="continue an existing --checkpoint: skip its finished blocks")
+    se.add_argument("--force", action="store_true",
+                    help="overwrite existing --json/--csv files and start an existing --checkpoint over")
     se.add_argument("--time-budget", type=float, help="stop after this many seconds (results so far are kept)")
     se.add_argument("--max-blocks", type=int, help="stop after this many blocks of PCFs")
     se.add_argument("--block-size", type=int, default=65536, help="PCFs per block (default 65536)")
@@ -83,6 +106,7 @@ def register(subparsers: Any) -> None:
                     help="name clusters without anchors by identifying 4 members each (PSLQ; slower)")
     cl.add_argument("--plot", help="save scatter plots of the metric planes to this PNG")
     cl.add_argument("--output", help="write one CSV row per PCF with its cluster and label")
+    cl.add_argument("--force", action="store_true", help="overwrite existing --plot/--output files")
     cl.add_argument("--n-jobs", type=int, default=1)
     cl.set_defaults(func=_cmd_cluster)
 
@@ -106,12 +130,19 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     from srkit.contfrac.identification import identify
 
     pcf = PCF(_poly_arg(args.a), _poly_arg(args.b))
-    value = pcf.limit(args.depth)
-    digits = pcf.digits(args.depth)
+    depth = args.depth
+    value = pcf.limit(depth)  # q(depth) = 0: UndefinedConvergentError, a ValueError with the fix
+    digits = pcf.digits(depth)
+    if not digits >= 1:  # also NaN: never print a number that has not converged
+        agree = f"agree on only {digits:.1f} digits" if digits > 0 else "differ already in the first digit"
+        raise ValueError(
+            f"{pcf!r} does not converge at depth {depth}: x({depth}) = {mpmath.nstr(value, 8)} and deeper "
+            f"convergents {agree}; the fraction diverges "
+            f"(e.g. its convergents cycle) or converges too slowly: try --depth {10 * depth} or other a(n), b(n)")
     print(pcf)
-    print(f"limit (depth {args.depth}): {mpmath.nstr(value, max(1, min(args.show_digits, int(min(digits, 1e9)) or 1)))}")
-    print(f"digits: {digits:.1f}   delta: {pcf.delta(args.depth):.6f}   eigenvalues: {pcf.eigenvalue_class()}")
-    k = pcf.terminates(args.depth)
+    print(f"limit (depth {depth}): {mpmath.nstr(value, max(1, min(args.show_digits, int(min(digits, 1e9)))))}")
+    print(f"digits: {digits:.1f}   delta: {pcf.delta(depth):.6f}   eigenvalues: {pcf.eigenvalue_class()}")
+    k = pcf.terminates(depth)
     if k is not None:
         print(f"note: b({k}) = 0, so the fraction stops there and its value is rational")
     if args.metrics:
@@ -137,9 +168,22 @@ def _cmd_identify(args: argparse.Namespace) -> int:
     return 0
 
 
+def _need(module: str, message: str) -> None:
+    """Import ``module`` now, before any work, or stop with one line saying how to install it."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise ValueError(message) from None
+
+
 def _cmd_search(args: argparse.Namespace) -> int:
     from srkit.contfrac.box import CoefficientBox
-    from srkit.contfrac.search import ProgressLine, SearchConfig, blind_search
+    import warnings
+
+    from srkit.contfrac.search import CheckpointWarning, ProgressLine, SearchConfig, blind_search
+    from srkit.io import check_output_path
 
     a_range = args.a_range or args.coef_range
     b_range = args.b_range or args.coef_range
@@ -149,13 +193,33 @@ def _cmd_search(args: argparse.Namespace) -> int:
     consts = tuple(c.strip() for c in args.constants.split(",")) if args.constants else None
     config = SearchConfig(depth=args.depth, verify_depth=args.verify_depth, max_coef=args.max_coef,
                           constants=consts, metrics=not args.no_metrics, block_size=args.block_size)
+    # every output is checked before the search runs, not after it
     if args.resume and not args.checkpoint:
         raise ValueError("--resume needs --checkpoint FILE")
+    if args.resume and args.force:
+        raise ValueError("--resume continues the checkpoint and --force starts it over: give one of them")
+    check_output_path(args.json, force=args.force, flag="--json")
+    check_output_path(args.csv, force=args.force, flag="--csv")
+    if args.json and args.csv and args.json == args.csv:
+        raise ValueError("--json and --csv name the same file; give two paths")
+    if args.checkpoint:
+        check_output_path(args.checkpoint, force=True, flag="--checkpoint")  # the folder; blind_search checks the file
+        from pathlib import Path
+
+        if Path(args.checkpoint).exists() and not (args.resume or args.force):
+            from srkit.io import OutputExistsError
+
+            raise OutputExistsError(f"--checkpoint: {args.checkpoint!r} exists; add --resume to continue it or "
+                                    "--force to start it over (or choose another --checkpoint path)")
     print(f"searching {len(box)} PCFs: deg a = {args.a_deg} in {list(a_range)}, deg b = {args.b_deg} in {list(b_range)}",
           file=sys.stderr)
-    res = blind_search(box, config, n_jobs=args.n_jobs, time_budget=args.time_budget, max_blocks=args.max_blocks,
-                       checkpoint=args.checkpoint, resume=args.resume,
-                       callbacks=() if args.quiet else (ProgressLine(),))
+    with warnings.catch_warnings():
+        # a skipped checkpoint line is news for the user: one plain line, not Python's warning format
+        warnings.simplefilter("always", CheckpointWarning)
+        warnings.showwarning = lambda message, *_a, **_k: print(f"srkit: warning: {message}", file=sys.stderr)
+        res = blind_search(box, config, n_jobs=args.n_jobs, time_budget=args.time_budget,
+                           max_blocks=args.max_blocks, checkpoint=args.checkpoint, resume=args.resume,
+                           force=args.force, callbacks=() if args.quiet else (ProgressLine(),))
     rows = res.records[: args.show]
     if rows:
         print(f"{'a(n)':>18} {'b(n)':>18} {'relation':>34} {'digits':>8} {'delta':>9}")
@@ -173,16 +237,42 @@ def _cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_cluster(args: argparse.Namespace) -> int:
+def _read_formulas(path: str) -> list[dict[str, Any]]:
+    """The records of a ``srkit cf search --json`` file, checked, with the file named in every error."""
     import json
 
+    hint = "give the file written by `srkit cf search --json`"
+    try:
+        with open(path, encoding="utf-8") as fh:
+            records = json.load(fh)
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file; {hint}") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path}: not valid JSON ({exc}); {hint}") from None
+    if not isinstance(records, list):
+        raise ValueError(f"{path}: expected a JSON list of formulas; {hint}")
+    for i, r in enumerate(records):
+        if not (isinstance(r, dict) and isinstance(r.get("a"), list) and isinstance(r.get("b"), list)):
+            raise ValueError(f"{path}: formula {i} lacks the coefficient lists 'a' and 'b'; {hint}")
+        if r.get("metrics") is not None and not isinstance(r["metrics"], dict):
+            raise ValueError(f"{path}: formula {i} has 'metrics' that is not an object; {hint}")
+    return records
+
+
+def _cmd_cluster(args: argparse.Namespace) -> int:
     from srkit.contfrac.box import CoefficientBox
     from srkit.contfrac.cluster import cluster_metrics, metrics_table, sample_pcfs
+    from srkit.io import check_output_path
 
-    with open(args.input) as fh:
-        records = json.load(fh)
-    if not isinstance(records, list):
-        raise ValueError(f"{args.input}: expected a JSON list of formulas as written by `srkit cf search --json`")
+    # outputs and optional dependencies first: a missing folder or package is found before the work
+    check_output_path(args.plot, force=args.force, flag="--plot")
+    check_output_path(args.output, force=args.force, flag="--output")
+    if args.plot and args.output and args.plot == args.output:
+        raise ValueError("--plot and --output name the same file; give two paths")
+    if args.plot:
+        _need("matplotlib", "--plot needs matplotlib: pip install matplotlib")
+    _need("sklearn.cluster", "clustering needs scikit-learn: pip install scikit-learn (or pip install 'srkit[contfrac]')")
+    records = _read_formulas(args.input)
     points = []
     need = [(r["a"], r["b"]) for r in records if not r.get("metrics")]
     computed = {(tuple(m["a"]), tuple(m["b"])): m for m in metrics_table(need, n_jobs=args.n_jobs)} if need else {}
@@ -209,11 +299,13 @@ def _cmd_cluster(args: argparse.Namespace) -> int:
     if args.output:
         import csv
 
-        with open(args.output, "w", newline="") as fh:
+        from srkit.io import atomic_open
+
+        with atomic_open(args.output, "w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(["a", "b", "constant", "cluster", "label", "plane", "fr_delta", "c", "d", "conv_c", "conv_d"])
             for p, cid, lab, pl in zip(res.points, res.cluster, res.label, res.plane):
                 w.writerow([p["a"], p["b"], p.get("constant"), int(cid), lab, pl,
-                            p["fr_delta"], p["c"], p["d"], p["conv_c"], p["conv_d"]])
+                            p.get("fr_delta"), p.get("c"), p.get("d"), p.get("conv_c"), p.get("conv_d")])
         print(f"saved {args.output}")
     return 0

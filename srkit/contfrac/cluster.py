@@ -170,7 +170,10 @@ def label_by_pslq(result: ClusterResult, constants: Sequence[str] | None = None,
         names = set()
         for i in members:
             p = result.points[i]
-            rel = identify(PCF(p["a"], p["b"]).limit(depth), constants)
+            try:
+                rel = identify(PCF(p["a"], p["b"]).limit(depth), constants)
+            except ValueError:  # q(depth) = 0 (UndefinedConvergentError): this member names nothing
+                rel = None
             names.add(rel.constant if rel is not None else None)
         if len(names) == 1 and None not in names:
             name = names.pop()

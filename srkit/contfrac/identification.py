@@ -258,14 +258,19 @@ def verify_pcf(pcf: "PCF", relation: Relation, depth: int = 1000, *, cap_digits:
       coefficients' information;
     * ``"slow"``: the same agreement, but the PCF's digits grow only slowly (for
       example polynomially): true-looking, not certified;
-    * ``"rejected"``: a false positive (``details["reason"]`` says why).
+    * ``"rejected"``: a false positive, or a convergent with ``q = 0`` at a checked
+      depth (``details["reason"]`` says why).
 
     >>> from srkit.contfrac import PCF
     >>> verify_pcf(PCF("2*n+1", "n**2"), Relation("pi", (4, 0, 0, 1), symbol="pi")).status
     'verified'
     """
     d1, d2 = int(depth), 2 * int(depth)
-    s1, s2 = pcf.digits(d1), pcf.digits(d2)
+    try:
+        s1, s2 = pcf.digits(d1), pcf.digits(d2)
+    except ValueError as exc:  # UndefinedConvergentError: q = 0 at a checked depth, no value to verify
+        details_q: dict[str, Any] = {"depths": [d1, d2], "reason": f"undefined convergent: {exc}"}
+        return replace(relation, status="rejected", digits=math.nan, details=details_q)
     details: dict[str, Any] = {"depths": [d1, d2], "pcf_digits": [s1, s2]}
     if not (math.isfinite(s1) and math.isfinite(s2)):
         details["reason"] = "the fraction terminates (rational value)"

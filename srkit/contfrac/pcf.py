@@ -158,7 +158,8 @@ class PCF:
     def value(self, digits: int, max_depth: int = 1 << 20):  # type: ignore[no-untyped-def]
         """The limit to ``digits`` correct digits: the depth doubles until the convergent holds them.
 
-        Raises ``ValueError`` if ``max_depth`` terms are not enough (slow convergence).
+        Raises ``ValueError`` if ``max_depth`` terms are not enough (slow convergence), if
+        not one digit holds at depth 1024 (divergence), or if ``q = 0`` at a depth it uses.
 
         >>> import mpmath
         >>> mpmath.nstr(PCF("2*n+1", "n**2").value(30), 30)
@@ -169,10 +170,13 @@ class PCF:
         if digits < 1:
             raise ValueError(f"digits must be positive, got {digits}")
         depth = 64
-        while self.digits(depth) < digits + 2:
+        while (held := self.digits(depth)) < digits + 2:
             if depth >= max_depth:
-                raise ValueError(f"{self!r} holds only {self.digits(depth):.1f} digits at depth {depth}; it converges "
+                raise ValueError(f"{self!r} holds only {held:.1f} digits at depth {depth}; it converges "
                                  f"too slowly for {digits} digits (raise max_depth or ask for fewer digits)")
+            if depth >= 1024 and not held >= 1:  # not one digit after 1024 terms: do not walk on to max_depth
+                raise ValueError(f"{self!r} does not converge: its convergents disagree in the first digit at "
+                                 f"depth {depth} (it diverges, e.g. they cycle, or converges far too slowly)")
             depth = min(2 * depth, max_depth)
         with mpmath.workdps(digits):
             return +self.limit(depth)

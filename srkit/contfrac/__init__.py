@@ -12,12 +12,13 @@ from srkit.contfrac.box import CoefficientBox
 from srkit.contfrac.constants import CONSTANTS, Constant
 from srkit.contfrac.identification import MoebiusTable, Relation, identify, verify_pcf
 from srkit.contfrac.metrics import BlindMetrics, blind_metrics
-from srkit.contfrac.pcf import PCF
+from srkit.contfrac.pcf import PCF, UndefinedConvergentError
+from srkit.contfrac.polynomials import MAX_DEGREE, MAX_DIGITS, PolynomialSizeError
 from srkit.contfrac.screen import ScreenResult, screen, screen_box
 from srkit.contfrac.search import CFSearchResult, SearchConfig, blind_search
 
 __all__ = [
     "PCF", "identify", "Relation", "MoebiusTable", "verify_pcf", "BlindMetrics", "blind_metrics",
     "CoefficientBox", "ScreenResult", "screen", "screen_box", "SearchConfig", "CFSearchResult", "blind_search",
-    "CONSTANTS", "Constant",
+    "CONSTANTS", "Constant", "UndefinedConvergentError", "PolynomialSizeError", "MAX_DEGREE", "MAX_DIGITS",
 ]

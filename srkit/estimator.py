@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from srkit.core.builtins import DEFAULT_OPERATORS, default_registry
-from srkit.core.data import as_dataset
+from srkit.core.data import as_dataset, check_fittable
 from srkit.core.expr import Expr
 from srkit.core.operators import Operator, OperatorRegistry, OperatorSet
 from srkit.core.pareto import ParetoEntry, ParetoFront
@@ -233,6 +233,7 @@ class SymbolicRegressor:
         """
         budget = self._validate_options()
         data = as_dataset(X, y, feature_names=feature_names, weights=sample_weight)
+        check_fittable(data, stacklevel=3)  # one row or a constant y: nothing to search for
         opset, registry = self._operator_set(data.feature_names)
         rng = as_generator(self.random_state)
         evaluator = Evaluator(

@@ -442,7 +442,7 @@ def train_batch(
     thresholds are fixed at zero.  Stage 2: MSE only on the remaining weights, at a tenth
     of the rate.  Diverged networks are restarted (at most ``max_restarts`` times), hopeless
     ones abandoned, and a stage ends early on a plateau.  Past ``deadline``
-    (``time.perf_counter()`` seconds) training stops at the next check.
+    (``time.perf_counter()`` seconds) training stops after the current step.
     """
     import torch
 
@@ -493,6 +493,8 @@ def train_batch(
                 square_avg.mul_(0.9).addcmul_(g, g, value=0.1)
                 theta.addcdiv_(g, square_avg.sqrt().add_(1e-10), value=-rate)
             step_total += 1
+            if time.perf_counter() > deadline:  # every step: a step takes milliseconds, the check 0.1 us
+                return False
             if (step + 1) % cfg.check_every == 0 or step == steps - 1:
                 with torch.no_grad():
                     cur = torch.where(alive, obj.detach(), torch.full_like(obj, math.inf))
@@ -507,8 +509,6 @@ def train_batch(
                         alive[j] = False
                 if stage == 1 and step >= reg_from:
                     alive.logical_and_(~(mse.detach() > cfg.hopeless_nmse))
-                if time.perf_counter() > deadline:
-                    return False
                 if not bool(alive.any()):
                     return True
                 live = alive & torch.isfinite(cur) & torch.isfinite(last_obj)

@@ -54,8 +54,8 @@ __all__ = ["DSNSearcher"]
 
 #: formulas refined per network when the time budget ran out mid-batch
 _LATE_REFINE = 3
-#: seconds past the time budget after which no more formulas of a batch are scored
-_GRACE = 1.0
+#: share of a time budget (at most 2 s) kept after training for reading out the last batch
+_EXTRACT_RESERVE = 0.05
 #: a view's sparse sums too long for the raw variables whose squares are completed, per
 #: view and kind (sums, ratios), the best first
 _SQUARE_TRIES = 8
@@ -177,6 +177,10 @@ class DSNSearcher:
                                            device, dtype))
         var_y = float(np.var(y)) or 1.0
         deadline = state.start + state.budget.time if state.budget.time is not None else math.inf
+        # training stops a little early, so that the last batch's networks are read out and
+        # scored before the evaluator's hard deadline (which stops every evaluation)
+        train_deadline = deadline - min(_EXTRACT_RESERVE * state.budget.time, 2.0) if math.isfinite(deadline) \
+            else deadline
 
         # the mean and any seeds first: the front is never empty, even if time runs out at once
         for e in starts:
@@ -206,7 +210,7 @@ class DSNSearcher:
                 episode.archs, units, space.X.shape[1], add_bias=cfg.add_bias, init_std=cfg.init_std,
                 rng=rng, device=device, dtype=dtype, skip=cfg.skip_connections,
             )
-            report = train_batch(net, space.X, space.y, cfg, rng, deadline)
+            report = train_batch(net, space.X, space.y, cfg, rng, train_deadline)
             rewards = np.zeros(len(episode.archs))
             order = [int(j) for j in np.argsort(report.nmse) if report.alive[j]]
             if report.timed_out:
@@ -231,8 +235,6 @@ class DSNSearcher:
                         rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
                     if fit_this and math.isfinite(loss) and (batch_best is None or loss < batch_best[0]):
                         batch_best = (loss, j, fitted)
-                if time.perf_counter() > deadline + _GRACE:
-                    break
             # exact fits too: (x + a)*(x + b) + c is exact and its expansion is smaller
             if cfg.sparse_refit and batch_best is not None and time.perf_counter() < deadline:
                 _, j, best = batch_best

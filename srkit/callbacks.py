@@ -35,7 +35,13 @@ class ProgressPrinter(Callback):
     def _line(self, state: SearchState) -> str:
         front = state.front
         if not front:
-            return f"iter {state.iteration:4d} | {state.elapsed:6.1f}s | evals {state.n_evals:.3g} | no finite candidate yet"
+            head = f"iter {state.iteration:4d} | {state.elapsed:6.1f}s | evals {state.n_evals:.3g} | "
+            # scored but not yet offered (a first population being scored): the evaluator's latest
+            scored = list(state.problem.evaluator.recent)
+            if not scored:
+                return head + "no finite candidate yet"
+            expr, loss = min(scored, key=lambda t: t[1])
+            return head + f"best loss so far {loss:.3e} | {expr.format(self.precision)}"
         best = front.select(state.problem.selection)
         return (
             f"iter {state.iteration:4d} | {state.elapsed:6.1f}s | evals {state.n_evals:.3g} | "

@@ -8,7 +8,10 @@ from srkit import SymbolicRegressor
 from srkit.callbacks import ProgressPrinter, StopAtLoss
 
 
-def test_progress_printer_shows_iteration_loss_and_equation():
+def test_progress_printer_shows_iteration_loss_and_equation(monkeypatch):
+    import srkit.fitness.evaluator
+
+    monkeypatch.setattr(srkit.fitness.evaluator, "TICK_INTERVAL", 0.0)  # a progress hook at every evaluation
     stream = io.StringIO()
     X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
     SymbolicRegressor(operators=["add", "mul"], time_budget=None, max_iterations=3, random_state=0,
@@ -16,6 +19,7 @@ def test_progress_printer_shows_iteration_loss_and_equation():
     lines = stream.getvalue().strip().splitlines()
     # lines come while the first population is scored, before any iteration ends
     assert lines[0].startswith("iter    0 |") and "no finite candidate yet" in lines[0]
+    assert any(line.startswith("iter    0 |") and "best loss so far" in line for line in lines)
     first_iteration = next(line for line in lines if line.startswith("iter    1 |"))
     assert "best loss" in first_iteration
     assert "(stopped:" in lines[-1] and "x0" in lines[-1]

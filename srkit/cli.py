@@ -344,7 +344,18 @@ def error_message(exc: BaseException) -> tuple[str, int]:
         text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return (f"srkit: error: unexpected {type(exc).__name__}{': ' + text if text else ''}. "
                 "This is a bug in srkit: run again with --debug for the traceback and report it", EXIT_BUG)
-    return f"srkit: error: {_describe(exc)}", EXIT_USAGE
+    return f"srkit: error: {_one_line(exc, _describe(exc))}", EXIT_USAGE
+
+
+def _one_line(exc: BaseException, text: str) -> str:
+    """A message on one line: a parse error's snippet-and-caret lines are dropped (its first
+    line already says "at position N"); any other line break becomes a space."""
+    from srkit.core.parse import ParseError
+
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if isinstance(exc, ParseError):
+        return lines[0] if lines else text
+    return " ".join(lines) or text
 
 
 def _describe(exc: BaseException) -> str:

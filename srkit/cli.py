@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_output_options(fit)
 
     demo = sub.add_parser("demo", help="fit a physics law from generated noisy data (no files needed)")
-    _add_search_options(demo, default_budget=20.0)
+    _add_search_options(demo, default_budget=20.0, default_seed=0)  # every user sees the same demo
     _add_output_options(demo)
 
     problems = sub.add_parser("problems", help="benchmark problem library")
@@ -98,7 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0) -> None:
+def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0,
+                        default_seed: int | None = None) -> None:
     from srkit.search import SEARCHERS
 
     p.add_argument("--searcher", default="gp", choices=sorted(SEARCHERS), help="search method (default gp)")
@@ -110,7 +111,9 @@ def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0
     p.add_argument("--max-size", type=int, default=30, help="largest formula in nodes (default 30)")
     p.add_argument("--selection", default="best", choices=["best", "accuracy", "score"],
                    help="model selection on the Pareto front (default best)")
-    p.add_argument("--seed", type=int, help="random seed (same seed + eval budget: same result)")
+    p.add_argument("--seed", type=int, default=default_seed,
+                   help="random seed (same seed + eval budget: same result)"
+                        + (f"; default {default_seed}" if default_seed is not None else ""))
     p.add_argument("--n-jobs", type=int, default=1, help="parallel workers for coefficient fitting")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
     add_llm_arguments(p)

@@ -47,10 +47,16 @@ class NoFormulaError(RuntimeError):
             result.stopped_by, f"stopped ({result.stopped_by or 'budget spent'})")
         last_error = next((h["error"] for h in reversed(result.history) if h.get("error")), "")
         why = f" (last error: {last_error})" if last_error else ""
+        if result.stopped_by == "interrupt":
+            fix = "run it again and let it run longer"
+        elif result.stopped_by == "llm_error":
+            fix = "check that the LLM server runs and its address (llm base_url / --llm-base-url)"
+        else:
+            fix = ("give it more time (time_budget / --time-budget), or check that y can be produced from X "
+                   "with the chosen operators")
         super().__init__(
             f"the {result.searcher} search {how} after {result.n_evals} evaluations and "
-            f"{result.wall_time:.1f} s before any formula had a finite loss{why}; give it more time "
-            "(time_budget / --time-budget), or check that y can be produced from X with the chosen operators"
+            f"{result.wall_time:.1f} s before any formula had a finite loss{why}; {fix}"
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -217,16 +217,9 @@ def test_sigint_to_a_running_fit_keeps_the_front(tmp_path):
 
 
 def test_a_parse_error_is_one_line_too(tmp_path, capsys):
-    from srkit.alpha.synthetic import synthetic_panel
-    import pandas as pd
+    from srkit.alpha.synthetic import synthetic_panel, write_price_folder
 
-    panel = synthetic_panel(n_dates=30, n_assets=3)
-    folder = tmp_path / "prices"
-    folder.mkdir()
-    for j, a in enumerate(panel.assets):
-        df = pd.DataFrame({f: panel.values[k][:, j] for k, f in enumerate(panel.fields[:5])}, index=panel.dates)
-        df.index.name = "date"
-        df.to_csv(folder / f"{a}.csv")
+    folder = write_price_folder(synthetic_panel(n_dates=30, n_assets=3), tmp_path / "prices")
     assert main(["alpha", "eval", str(folder), "closee + 1"]) == 2
     err = capsys.readouterr().err
     line = _error_line(err)

@@ -79,18 +79,11 @@ def _write_data(folder: Path) -> None:
 
 
 def _write_prices(folder: Path) -> None:
-    import pandas as pd
-
-    from srkit.alpha.synthetic import synthetic_panel
+    from srkit.alpha.synthetic import synthetic_panel, write_price_folder
 
     # covers README's Split (2013-02-01 .. 2018-02-28); small enough to mine in seconds
     panel = synthetic_panel(n_dates=1350, n_assets=20, start="2013-01-01", reversal=0.3)
-    prices = folder / "prices"
-    prices.mkdir()
-    for j, asset in enumerate(panel.assets):
-        df = pd.DataFrame({f: panel.values[k][:, j] for k, f in enumerate(panel.fields[:5])}, index=panel.dates)
-        df.index.name = "date"
-        (df.iloc[30:] if j == 0 else df).to_csv(prices / f"{asset}.csv")  # one late listing
+    write_price_folder(panel, folder / "prices", late={0: 30})  # one late listing
 
 
 @pytest.fixture

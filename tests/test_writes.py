@@ -186,18 +186,9 @@ def test_a_bad_pool_file_is_named(tmp_path):
 
 # ---------------------------------------------------------------- srkit alpha outputs
 def _prices(tmp_path: Path) -> Path:
-    import pandas as pd
+    from srkit.alpha.synthetic import synthetic_panel, write_price_folder
 
-    from srkit.alpha.synthetic import synthetic_panel
-
-    panel = synthetic_panel(n_dates=60, n_assets=5)
-    folder = tmp_path / "prices"
-    folder.mkdir()
-    for j, a in enumerate(panel.assets):
-        df = pd.DataFrame({f: panel.values[k][:, j] for k, f in enumerate(panel.fields[:5])}, index=panel.dates)
-        df.index.name = "date"
-        df.to_csv(folder / f"{a}.csv")
-    return folder
+    return write_price_folder(synthetic_panel(n_dates=60, n_assets=5), tmp_path / "prices")
 
 
 @pytest.mark.parametrize("command", [

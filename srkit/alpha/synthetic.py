@@ -7,11 +7,14 @@ each asset's next-5-day return is predictable from its own 5-day reversal
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Mapping
+
 import numpy as np
 
 from srkit.alpha.panel import Panel
 
-__all__ = ["synthetic_panel"]
+__all__ = ["synthetic_panel", "write_price_folder"]
 
 
 def synthetic_panel(n_dates: int = 400, n_assets: int = 50, *, seed: int = 0,
@@ -46,3 +49,28 @@ def synthetic_panel(n_dates: int = 400, n_assets: int = 50, *, seed: int = 0,
     assets = pd.Index([f"S{j:03d}" for j in range(n_assets)])
     return Panel(values, ("open", "high", "low", "close", "volume", "vwap"), dates, assets,
                  {"source": f"synthetic_panel(seed={seed})", "vwap": "typical price"})
+
+
+def write_price_folder(panel: Panel, folder: str | Path, *, late: Mapping[int, int] | None = None) -> Path:
+    """Write ``panel`` as a folder of per-asset CSVs (date, open, high, low, close, volume),
+    the layout ``load_panel`` and ``srkit alpha`` read; ``late`` maps an asset's index to
+    the number of first dates it is missing (a late listing).  Returns the folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = write_price_folder(synthetic_panel(n_dates=20, n_assets=3), tempfile.mkdtemp())
+    >>> sorted(p.name for p in folder.iterdir())
+    ['S000.csv', 'S001.csv', 'S002.csv']
+    """
+    import pandas as pd
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    late = late or {}
+    fields = [f for f in panel.fields if f != "vwap"]  # the loader derives its proxy
+    for j, asset in enumerate(panel.assets):
+        df = pd.DataFrame({f: panel.values[panel.fields.index(f)][:, j] for f in fields}, index=panel.dates)
+        df.index.name = "date"
+        df.iloc[late.get(j, 0):].to_csv(folder / f"{asset}.csv")
+    return folder

@@ -17,6 +17,7 @@ def to_sympy(
     symbols: Sequence[Any] | None = None,
     rational: bool = False,
     precision: int | None = None,
+    coefficients: Sequence[Any] | None = None,
 ) -> Any:
     """The expression as a sympy object.
 
@@ -25,6 +26,8 @@ def to_sympy(
     symbols : sympy symbols for the variables (default: real symbols named as the variables).
     rational : turn coefficients into exact rationals (``nsimplify``-style) instead of Floats.
     precision : round coefficients to this many significant digits first.
+    coefficients : sympy numbers to use for the coefficient slots instead of the
+        expression's floats (e.g. the literals of a formula exactly as written).
 
     Examples
     --------
@@ -42,6 +45,8 @@ def to_sympy(
         code, arg = int(expr.codes[i]), int(expr.args[i])
         if code == VAR:
             stack.append(symbols[arg])
+        elif code == COEF and coefficients is not None:
+            stack.append(coefficients[arg])
         elif code == COEF:
             value = float(expr.coefs[arg])
             if precision is not None:

@@ -76,8 +76,8 @@ def formula_to_sympy(
     srkit.core.parse.ParseError: cannot parse formula: unexpected character "'" at position 11
     ...
     """
-    from srkit.core.operators import COEF, VAR
     from srkit.core.parse import _tokenize, parse
+    from srkit.export.sympy import to_sympy
 
     if not isinstance(text, str):
         raise TypeError(f"formula must be a string, got {type(text).__name__}")
@@ -96,29 +96,16 @@ def formula_to_sympy(
     literals = [t.text for t in _tokenize(text) if t.kind == "num"]
     if len(literals) != len(expr.coefs):  # pragma: no cover - guards the order assumption above
         raise ValueError(f"cannot match the numbers of formula {text!r} to its coefficients")
-    opset = expr.opset
-    stack: list[Any] = []
-    for i in range(expr.size - 1, -1, -1):
-        code, arg = int(expr.codes[i]), int(expr.args[i])
-        if code == VAR:
-            stack.append(syms[arg])
-        elif code == COEF:
-            lit = literals[arg]
-            if rational:
-                num: Any = sympy.Rational(lit)
-            elif any(ch in lit for ch in ".eE"):
-                num = sympy.Float(lit)
-            else:
-                num = sympy.Integer(lit)
-            stack.append(-num if expr.coefs[arg] < 0 else num)
+    numbers: list[Any] = []
+    for lit, value in zip(literals, expr.coefs):
+        if rational:
+            num: Any = sympy.Rational(lit)
+        elif any(ch in lit for ch in ".eE"):
+            num = sympy.Float(lit)
         else:
-            op = opset.operator(code)
-            form = op.sympy_form()
-            if op.arity == 0:
-                stack.append(form)
-            else:
-                stack.append(form(*[stack.pop() for _ in range(op.arity)]))
-    return stack[0]
+            num = sympy.Integer(lit)
+        numbers.append(-num if value < 0 else num)
+    return to_sympy(expr, symbols=syms, coefficients=numbers)
 
 
 # -- formula handling ---------------------------------------------------------------------

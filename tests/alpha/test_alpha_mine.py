@@ -77,16 +77,9 @@ def test_handwritten_baselines_all_parse_and_compute():
 
 
 def _write_panel(tmp_path, **kw):
-    panel = synthetic_panel(**kw)
-    folder = tmp_path / "prices"
-    folder.mkdir()
-    import pandas as pd
+    from srkit.alpha.synthetic import write_price_folder
 
-    for j, a in enumerate(panel.assets):
-        df = pd.DataFrame({f: panel.values[k][:, j] for k, f in enumerate(panel.fields[:5])}, index=panel.dates)
-        df.index.name = "date"
-        df.to_csv(folder / f"{a}.csv")
-    return folder
+    return write_price_folder(synthetic_panel(**kw), tmp_path / "prices")
 
 
 @pytest.mark.slow

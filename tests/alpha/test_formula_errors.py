@@ -101,16 +101,9 @@ def test_search_opset_refuses_misspelled_families_and_windows():
 @pytest.fixture
 def prices(tmp_path):
     """A folder of per-ticker CSVs; one ticker listed late (for the load report)."""
-    import pandas as pd
+    from srkit.alpha.synthetic import write_price_folder
 
-    panel = synthetic_panel(n_dates=80, n_assets=6)
-    folder = tmp_path / "prices"
-    folder.mkdir()
-    for j, a in enumerate(panel.assets):
-        df = pd.DataFrame({f: panel.values[k][:, j] for k, f in enumerate(panel.fields[:5])}, index=panel.dates)
-        df.index.name = "date"
-        (df.iloc[10:] if j == 2 else df).to_csv(folder / f"{a}.csv")
-    return folder
+    return write_price_folder(synthetic_panel(n_dates=80, n_assets=6), tmp_path / "prices", late={2: 10})
 
 
 def _one_error_line(err: str) -> str:

@@ -19,22 +19,6 @@ from typing import Any
 __all__ = ["register"]
 
 
-class _PolyArgumentParser(argparse.ArgumentParser):
-    """An action parser that reads ``-n**6``, ``-n`` or ``-1`` as a polynomial, not as an option.
-
-    argparse takes every string that starts with ``-`` for an option, so the README's
-    ``srkit cf eval "34*n**3+51*n**2+27*n+5" "-n**6"`` failed with "the following
-    arguments are required: b".  Here a single-dash string is an option only when its
-    first two characters are one of this parser's own options (``-h``, ``-q``);
-    ``--`` options and ``--`` itself work as usual.
-    """
-
-    def _parse_optional(self, arg_string: str) -> Any:
-        if len(arg_string) > 1 and arg_string[0] == "-" and arg_string[1] != "-":
-            if arg_string[:2] not in self._option_string_actions:
-                return None  # a positional: a polynomial such as -n**6 or a negative number
-        return super()._parse_optional(arg_string)
-
 _EPILOG = """examples:
   srkit cf eval "2*n+1" "n**2"                      4/pi: limit, digits, delta at depth 1000
   srkit cf eval "34*n**3+51*n**2+27*n+5" "-n**6" --identify --metrics
@@ -51,7 +35,9 @@ def register(subparsers: Any) -> None:
                                description="Formulas for mathematical constants from polynomial continued fractions "
                                            "a(0) + b(1)/(a(1) + b(2)/(a(2) + ...)).",
                                epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = cf.add_subparsers(dest="cf_command", metavar="ACTION", parser_class=_PolyArgumentParser)
+    # the action parsers inherit srkit.cli's parser class, which reads "-n**6" or "-1" as a
+    # polynomial, not as an unknown option (the README's Apery example)
+    sub = cf.add_subparsers(dest="cf_command", metavar="ACTION")
     cf.set_defaults(func=lambda args: (cf.print_help(), 0)[1])
 
     ev = sub.add_parser("eval", help="limit, digits and delta of one PCF")

@@ -91,13 +91,13 @@ def main() -> None:
     evals = (3000,) if args.quick else (3000, 30000)
     plan = [(s, n, t, None) for n in (200, 700_000) for t in times for s in args.searchers.split(",")]
     plan += [(s, 200, None, e) for e in evals for s in args.searchers.split(",")]
-    commit, dirty = git_state()
     host = machine()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     print(f"{'searcher':<16} {'rows':>8} {'budget':>8} {'search s':>9} {'fit s':>7} {'evals':>8} {'over':>8}  stopped by")
     with out.open("a") as fh:
         for searcher, rows, tb, me in plan:
+            commit, dirty = git_state()  # per row: the tree may change during a long run
             row = run_child(searcher, rows, tb, me)
             row.update(commit=commit, dirty=dirty, machine=host, date=time.strftime("%Y-%m-%d"))
             fh.write(json.dumps(row) + "\n")

@@ -266,7 +266,8 @@ class DSNSearcher:
                 state.stopped_by = state.stopped_by or "exact"
                 stop = True
             if stop or report.timed_out:
-                state.out_of_budget()
+                if not state.out_of_budget() and report.timed_out:
+                    state.stopped_by = "time"  # training reached its deadline, a little before the budget's
                 break
 
     def _score(self, evaluator: _Refiner, expr: Expr, refine: bool) -> tuple[Expr, float]:

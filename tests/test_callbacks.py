@@ -12,6 +12,7 @@ def test_progress_printer_shows_iteration_loss_and_equation(monkeypatch):
     import srkit.fitness.evaluator
 
     monkeypatch.setattr(srkit.fitness.evaluator, "TICK_INTERVAL", 0.0)  # a progress hook at every evaluation
+    monkeypatch.setattr(srkit.fitness.evaluator, "CLOCK_EVERY", 0)
     stream = io.StringIO()
     X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
     SymbolicRegressor(operators=["add", "mul"], time_budget=None, max_iterations=3, random_state=0,

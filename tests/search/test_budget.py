@@ -162,6 +162,7 @@ def tick_every_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
     import srkit.fitness.evaluator as evaluator_module
 
     monkeypatch.setattr(evaluator_module, "TICK_INTERVAL", 0.0)
+    monkeypatch.setattr(evaluator_module, "CLOCK_EVERY", 0)
 
 
 @pytest.mark.parametrize("searcher, evals", [("gp", 200), ("mcts", 200), ("dsn", 200), ("llm", 20)])

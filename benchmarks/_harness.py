@@ -60,7 +60,7 @@ ROW_FIELDS: tuple[str, ...] = (
     "status", "wall", "cpu", "warmup", "check_time", "elapsed", "deadline",
     "n_evals", "iterations", "stopped_by", "expression", "size", "train_r2", "test_r2",
     "recovered", "recovered_exact", "recovered_srbench", "numeric_recovery", "check_status",
-    "srkit_version", "host", "machine", "finished",
+    "srkit_version", "commit", "dirty", "host", "machine", "finished",
 )
 
 
@@ -453,8 +453,9 @@ def run_task(task: Task) -> dict[str, Any]:
     else:
         tail = stderr.decode(errors="replace").strip()[-400:]
         row["status"] = f"error: child exited with code {proc.returncode}: {tail}"
+    commit, dirty = git_state()
     row.update(
-        srkit_version=srkit_version(), host=socket.gethostname(), machine=machine(),
+        srkit_version=srkit_version(), commit=commit, dirty=dirty, host=socket.gethostname(), machine=machine(),
         finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     return {k: _finite(row.get(k)) for k in ROW_FIELDS} | {

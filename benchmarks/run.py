@@ -45,8 +45,9 @@ Fields of a row (null where unknown or not applicable):
   ``--check-timeout`` seconds per rule (a rule that times out is null), and ``check_status``
   (rule -> "ok" / "gated: ..." / "timeout" / "error: ..."; for a fit killed at its deadline
   ``{"hard_deadline": "killed after N s during the fit|recovery checks"}``)
-- ``srkit_version``, ``host`` (host name), ``machine`` (CPU model, cores, Python),
-  ``finished`` (UTC time stamp)
+- ``srkit_version``, ``commit`` (the checkout's short hash when the row was written) and
+  ``dirty`` (uncommitted changes to tracked files then), ``host`` (host name), ``machine``
+  (CPU model, cores, Python), ``finished`` (UTC time stamp)
 """
 
 from __future__ import annotations

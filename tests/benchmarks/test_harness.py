@@ -112,6 +112,7 @@ def test_tiny_run_writes_rows_and_recovers(loky_run: tuple[Path, list[dict[str, 
         assert r["train_r2"] == pytest.approx(1.0) and r["test_r2"] == pytest.approx(1.0)
         assert r["wall"] > 0 and r["cpu"] > 0 and r["elapsed"] >= r["wall"]
         assert r["srkit_version"] and r["machine"] and r["host"]
+        assert r["commit"] and isinstance(r["dirty"], bool)  # every raw row says which code made it
     by = _by_problem(written)
     assert by["Nguyen-8"]["expression"] == "sqrt(x1)"
     assert by["Nguyen-11"]["expression"].replace(" ", "") == "x1**x2"

@@ -291,7 +291,7 @@ def test_ctrl_c_returns_the_best_so_far():
 def test_sparse_refit_expands_a_product_into_the_exact_sum():
     from srkit.core.parse import parse
     from srkit.search.dsn.searcher import _Refiner, expanded_terms
-    from srkit.search.mcts.terms import TermRegression
+    from srkit.search.floor.closed_form import TermRegression
 
     problem = _problem(lambda X: X[:, 0] ** 2 + X[:, 0], n_vars=1,
                        ops=("add", "sub", "mul", "sin", "pow"), max_size=30)
@@ -313,7 +313,7 @@ def test_sparse_refit_lifts_terms_by_a_variable_to_reach_the_law():
     one variable away from each of its terms."""
     from srkit.core.parse import parse
     from srkit.search.dsn.searcher import _Refiner, expanded_terms
-    from srkit.search.mcts.terms import TermRegression
+    from srkit.search.floor.closed_form import TermRegression
 
     problem = _problem(lambda X: 0.5 * X[:, 0] * (X[:, 1] ** 2 + X[:, 2] ** 2), n_vars=3,
                        ops=("add", "sub", "mul", "div", "pow"), max_size=30)
@@ -341,7 +341,7 @@ def test_sparse_refit_lifts_terms_by_a_function_of_a_variable():
     x1*x2*sin(x3); sin(x3) times each of its terms reaches it."""
     from srkit.core.parse import parse
     from srkit.search.dsn.searcher import _Refiner, expanded_terms
-    from srkit.search.mcts.terms import TermRegression
+    from srkit.search.floor.closed_form import TermRegression
 
     X = np.random.default_rng(0).uniform(1, 5, (200, 4))  # sin(x3) far from a polynomial
     data = as_dataset(X, X[:, 0] + X[:, 1] * X[:, 2] * np.sin(X[:, 3]))

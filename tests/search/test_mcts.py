@@ -10,7 +10,7 @@ from srkit.core.parse import parse
 from srkit.fitness import Evaluator
 from srkit.search import Budget, MCTSConfig, MCTSSearcher, Problem, SEARCHERS, make_searcher
 from srkit.search.mcts import DoubleQTable, Form, Grammar, StructureRules, TreeSearch, mine_forms
-from srkit.search.mcts.subtree import additive_terms, multiplicative_factors
+from srkit.search.mcts.subtree import additive_terms, multiplicative_factors, subtrees
 
 
 def _grammar(ops=("add", "mul", "sin", "cos", "exp", "log"), variables=("x0",), **rules):
@@ -268,3 +268,22 @@ def test_constant_power_base_is_a_rule():
     assert "C" in _names(g, p)  # x0 ** c is fine
     free = _grammar(ops=("add", "pow"), constant_power_base=True)
     assert "C" in _names(free, free.step(free.start(), free.action_of("pow")))
+
+
+# ---------------------------------------------------------------------- term regression in the pipeline
+def test_subtrees_are_coefficient_free_and_ranked_by_frequency():
+    exprs = [parse("sin(x0 * x1) + 2.5 * x0"), parse("sin(x0 * x1) * x1 + x0 * x1")]
+    assert [str(t) for t in subtrees(exprs)][:2] == ["x0 * x1", "sin(x0 * x1)"]
+
+
+def test_pipeline_stops_at_once_on_an_exact_closed_form_and_logs_it():
+    X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
+    data = as_dataset(X, X[:, 0] ** 5 + X[:, 0] ** 4 + X[:, 0] ** 3 + X[:, 0] ** 2 + X[:, 0])
+    problem = Problem(data, default_registry().operator_set(
+        ["add", "sub", "mul", "div", "sin", "cos", "exp", "log", "sqrt", "pow"], data.feature_names), Evaluator(data))
+    result = MCTSSearcher().search(problem, budget=Budget(evals=50_000), rng=np.random.default_rng(0))
+    assert result.stopped_by == "exact" and result.best.loss <= problem.evaluator.loss_floor
+    assert result.n_evals < 2000 and result.history[0]["terms_models"] > 0
+    off = MCTSSearcher(term_regression=False, gp_refine=False).search(
+        problem, budget=Budget(evals=3_000), rng=np.random.default_rng(0))
+    assert "terms_evals" not in off.history[0]

@@ -5,8 +5,8 @@ sub-tree discovery, seeding GP (after RSRM, Xu et al., ICLR 2024).
 - :mod:`~srkit.search.mcts.double_q`: the double Q tables over token prefixes
 - :mod:`~srkit.search.mcts.tree`: the tree search that builds one expression
 - :mod:`~srkit.search.mcts.subtree`: forms ``A + f``, ``A * f``, ``A ** f`` mined from the best
-- :mod:`~srkit.search.mcts.terms`: term regression, ``A`` of the additive form in closed form
-  (sparse least-squares sums of library terms and sub-trees, rational functions)
+- term regression, ``A`` of the additive form in closed form, is the shared floor's
+  :mod:`~srkit.search.floor.closed_form` (mcts adds the sub-trees of its best expressions)
 - :mod:`~srkit.search.mcts.searcher`: the pipeline (:class:`MCTSSearcher`)
 """
 
@@ -15,10 +15,9 @@ from srkit.search.mcts.double_q import DoubleQTable
 from srkit.search.mcts.grammar import Grammar, Partial, StructureRules
 from srkit.search.mcts.searcher import MCTSSearcher
 from srkit.search.mcts.subtree import Form, mine_forms
-from srkit.search.mcts.terms import TermRegression
 from srkit.search.mcts.tree import TreeSearch
 
 __all__ = [
     "MCTSConfig", "MCTSSearcher", "StructureRules", "Grammar", "Partial", "DoubleQTable",
-    "TreeSearch", "Form", "mine_forms", "TermRegression",
+    "TreeSearch", "Form", "mine_forms",
 ]

@@ -58,7 +58,7 @@ class MCTSConfig:
     Term regression
         term_regression : fit sparse least-squares sums of library terms and of the
             sub-trees found, and rational functions, each epoch (see
-            :mod:`srkit.search.mcts.terms`); their models seed GP like MCTS's.
+            :mod:`srkit.search.floor.closed_form`); their models seed GP like MCTS's.
         term_max_terms : most terms in one sum.
         term_max_degree : highest power of a variable in the monomial library.
         term_subtrees : sub-trees of the best expressions added to the library per epoch.

@@ -5,7 +5,7 @@ One *epoch*:
 
 1. Term regression (first, and again each epoch with the sub-trees found so far): sparse
    least-squares sums of library terms and sub-trees, and rational functions, fitted in
-   closed form (:mod:`srkit.search.mcts.terms`): the additive form ``A + f`` with all of
+   closed form (:mod:`srkit.search.floor.closed_form`): the additive form ``A + f`` with all of
    ``A`` at once when the target is such a sum.
 2. Lane 1 runs MCTS over whole expressions; its best expressions, together with the
    lane's recycled pool of earlier GP results, seed a short GP run (the real hand-off:
@@ -33,12 +33,12 @@ import numpy as np
 
 from srkit.core.expr import Expr
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, run_search
+from srkit.search.floor.closed_form import TermRegression
 from srkit.search.gp import GPSearcher
 from srkit.search.mcts.config import MCTSConfig
 from srkit.search.mcts.double_q import DoubleQTable
 from srkit.search.mcts.grammar import Grammar
-from srkit.search.mcts.subtree import Form, mine_forms
-from srkit.search.mcts.terms import TermRegression, subtrees
+from srkit.search.mcts.subtree import Form, mine_forms, subtrees
 from srkit.search.mcts.tree import TreeSearch
 
 __all__ = ["MCTSSearcher"]

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
+
+import numpy as np
 
 from srkit.core.expr import Expr
-from srkit.core.operators import VAR, OperatorSet
+from srkit.core.operators import COEF, VAR, OperatorSet
 
-__all__ = ["Form", "FORM_KINDS", "mine_forms", "additive_terms", "multiplicative_factors"]
+__all__ = ["Form", "FORM_KINDS", "mine_forms", "additive_terms", "multiplicative_factors", "subtrees"]
 
 #: The kinds of form, in the order :func:`mine_forms` tries them by default.
 FORM_KINDS = ("additive", "multiplicative", "power")
@@ -222,3 +224,30 @@ def mine_forms(
         neg = tuple(example[k] for k in common if k[0] < 0)
         forms.append(Form(kind, pos, neg))
     return forms
+
+
+def subtrees(exprs: Iterable[Expr], max_size: int = 12) -> list[Expr]:
+    """The distinct coefficient-free sub-trees with a variable of ``exprs`` (leaves excluded),
+    most frequent first: the extra terms mcts hands to the closed-form step's library.
+
+    >>> from srkit.core.parse import parse
+    >>> [str(t) for t in subtrees([parse("sin(x0 * x0) + 2.0 * x0"), parse("sin(x0 * x0) * x0")])]
+    ['sin(x0 * x0)', 'x0 * x0', 'sin(x0 * x0) * x0']
+    """
+    count: dict[tuple[bytes, bytes], tuple[int, int, Expr]] = {}
+    order = 0
+    for e in exprs:
+        for i in range(e.size):
+            end = e.subtree_end(i)
+            if end - i < 2 or end - i > max_size:
+                continue
+            codes = e.codes[i:end]
+            if (codes == COEF).any() or not (codes == VAR).any():
+                continue
+            sub = e.subtree(i)
+            key = (sub.skeleton, np.asarray(sub.coefs).tobytes())
+            c, o, _ = count.get(key, (0, order, sub))
+            count[key] = (c + 1, o, sub)
+            order += 1
+    ranked = sorted(count.values(), key=lambda t: (-t[0], t[1]))
+    return [t[2] for t in ranked]

@@ -1,13 +1,15 @@
-"""Term regression: the additive form ``A + f`` with ``A`` fitted in closed form.
+"""Closed-form regression: sparse sums and rational functions of library terms by least squares.
 
-RSRM's sub-tree discovery finds the shared part ``A`` of good expressions by voting and
-then searches for the rest.  When the target *is* a short weighted sum of simple terms
-(a polynomial, ``sin(x) + sin(y**2)``, ``sinh(x) = (e**x - e**-x) / 2``), a greedy least
-squares over a library of candidate terms finds all of ``A`` at once, weights included:
-forward selection by orthogonal least squares picks, one at a time, the term that lowers
-the residual most.  The library holds monomials, the run's unary operators applied to
-the variables and their squares, products of those, and the sub-trees of the best
-expressions the search has found so far (so the library grows with the search).
+A shared step of the search floor that any searcher may call (mcts runs it first in
+every epoch, dsn on its networks' expanded terms and on its views of the target).
+When the target *is* a short weighted sum of simple terms (a polynomial,
+``sin(x) + sin(y**2)``, ``sinh(x) = (e**x - e**-x) / 2``), least squares over a library
+of candidate terms finds all of it at once, weights included: the best small supports
+by exhaustive search, forward selection by orthogonal least squares (the term that
+lowers the residual most, one at a time) and backward elimination from a wide support.
+The library holds monomials, the run's unary operators applied to the variables and
+their powers, products of those, and whatever terms the caller adds (mcts: the
+sub-trees of the best expressions found so far, so the library grows with the search).
 
 Rational functions ``P / Q`` are linear too once multiplied out:
 ``y * lead = sum a_i m_i - sum b_j y m_j`` with monomials ``m`` and ``Q = lead + sum b_j m_j``,
@@ -22,17 +24,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from srkit.core.expr import Expr
-from srkit.core.operators import COEF, VAR, OperatorSet
+from srkit.core.operators import OperatorSet
 from srkit.fitness import Evaluator
 from srkit.fitness.linear import linear_head, snapped_least_squares, weighted_sum
 
-__all__ = ["TermRegression", "backward_eliminate", "best_subsets", "forward_select", "power", "subtrees", "term_library"]
+__all__ = ["TermRegression", "backward_eliminate", "best_subsets", "forward_select", "power", "term_library"]
 
 Array = NDArray[np.float64]
 
@@ -151,32 +153,6 @@ def term_library(opset: OperatorSet, max_degree: int = 8, max_terms: int = 2000)
             for u in factors[a + 1:]:
                 add(Expr.apply(opset, "mul", t, u))
     return tiers
-
-
-def subtrees(exprs: Iterable[Expr], max_size: int = 12) -> list[Expr]:
-    """The distinct coefficient-free sub-trees with a variable of ``exprs`` (leaves excluded),
-    most frequent first.
-
-    >>> from srkit.core.parse import parse
-    >>> [str(t) for t in subtrees([parse("sin(x0 * x0) + 2.0 * x0"), parse("sin(x0 * x0) * x0")])]
-    ['sin(x0 * x0)', 'x0 * x0', 'sin(x0 * x0) * x0']
-    """
-    count: dict[tuple[bytes, bytes], tuple[int, int, Expr]] = {}
-    order = 0
-    for e in exprs:
-        for i in range(e.size):
-            end = e.subtree_end(i)
-            if end - i < 2 or end - i > max_size:
-                continue
-            codes = e.codes[i:end]
-            if (codes == COEF).any() or not (codes == VAR).any():
-                continue
-            sub = e.subtree(i)
-            c, o, _ = count.get(_key(sub), (0, order, sub))
-            count[_key(sub)] = (c + 1, o, sub)
-            order += 1
-    ranked = sorted(count.values(), key=lambda t: (-t[0], t[1]))
-    return [t[2] for t in ranked]
 
 
 # ---------------------------------------------------------------------- the selection

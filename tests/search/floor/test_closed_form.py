@@ -1,4 +1,4 @@
-"""Term regression of the mcts pipeline: sparse sums and rational functions in closed form."""
+"""The floor's closed-form step: sparse sums and rational functions by least squares."""
 
 import numpy as np
 import pytest
@@ -7,10 +7,8 @@ import sympy
 from srkit.core import as_dataset, default_registry
 from srkit.core.parse import parse
 from srkit.fitness import Evaluator
-from srkit.search.base import Budget, Problem
-from srkit.search.mcts import MCTSSearcher
-from srkit.search.mcts.terms import (
-    TermRegression, backward_eliminate, best_subsets, forward_select, power, subtrees, term_library,
+from srkit.search.floor.closed_form import (
+    TermRegression, backward_eliminate, best_subsets, forward_select, power, term_library,
 )
 
 OPS = ["add", "sub", "mul", "div", "sin", "cos", "exp", "log", "sqrt", "pow"]
@@ -70,7 +68,7 @@ def test_forward_selection_and_backward_elimination_on_known_columns():
 
 
 def test_backward_elimination_takes_the_path_of_one_least_squares_solve_per_candidate():
-    from srkit.search.mcts.terms import _rss
+    from srkit.search.floor.closed_form import _rss
 
     def by_solves(A, y, current):  # the definition: each step drops the cheapest column
         path = [list(current)]
@@ -122,23 +120,6 @@ def test_library_and_powers_follow_the_operator_set():
     assert tiers[1] == [] and tiers[2] == []  # no unary operators
     assert not TermRegression.applicable(Evaluator(as_dataset(np.ones((3, 1)), np.ones(3))),
                                          default_registry().operator_set(["mul", "sin"], ["x0"]))
-
-
-def test_subtrees_are_coefficient_free_and_ranked_by_frequency():
-    exprs = [parse("sin(x0 * x1) + 2.5 * x0"), parse("sin(x0 * x1) * x1 + x0 * x1")]
-    assert [str(t) for t in subtrees(exprs)][:2] == ["x0 * x1", "sin(x0 * x1)"]
-
-
-def test_pipeline_stops_at_once_on_an_exact_closed_form_and_logs_it():
-    X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
-    data = as_dataset(X, X[:, 0] ** 5 + X[:, 0] ** 4 + X[:, 0] ** 3 + X[:, 0] ** 2 + X[:, 0])
-    problem = Problem(data, default_registry().operator_set(OPS, data.feature_names), Evaluator(data))
-    result = MCTSSearcher().search(problem, budget=Budget(evals=50_000), rng=np.random.default_rng(0))
-    assert result.stopped_by == "exact" and result.best.loss <= problem.evaluator.loss_floor
-    assert result.n_evals < 2000 and result.history[0]["terms_models"] > 0
-    off = MCTSSearcher(term_regression=False, gp_refine=False).search(
-        problem, budget=Budget(evals=3_000), rng=np.random.default_rng(0))
-    assert "terms_evals" not in off.history[0]
 
 
 def test_fit_terms_selects_the_needed_sub_sum_of_given_terms_only():
@@ -203,7 +184,7 @@ def test_best_subsets_agrees_with_least_squares_on_every_support(noise: float) -
     by 1e6 and many supports fit exactly (every superset of the true one)."""
     from itertools import combinations
 
-    from srkit.search.mcts.terms import _rss, best_subsets
+    from srkit.search.floor.closed_form import _rss, best_subsets
 
     rng = np.random.default_rng(3)
     for _ in range(6):

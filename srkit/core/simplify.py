@@ -1,49 +1,16 @@
-"""Cheap structural simplification of an Expr (no sympy in the loop).
+"""Cheap structural simplification of an Expr (no sympy in the loop, no values computed).
 
-``fold_constants`` collapses every subtree that contains a fitted coefficient
-and no variable into a single coefficient with the subtree's value: such a
-subtree is one free number, and keeping it as ``(-559.3) / (-14422)`` only adds
-complexity and makes fitting harder.  Subtrees of named constants alone
-(``sqrt(pi)``) are kept, since they say something exact; ``2.0*pi`` holds a
-fitted coefficient and folds to one number.
+``drop_identities`` removes arithmetic that does nothing (``1*x``, ``x + 0``).
+Constant folding needs the values of subtrees, so it lives with the interpreter:
+:func:`srkit.fitness.fold.fold_constants` (core never imports fitness).
 """
 
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from srkit.core.expr import Expr
-from srkit.core.operators import COEF, VAR
+from srkit.core.operators import COEF
 
-__all__ = ["fold_constants", "drop_identities"]
-
-
-def fold_constants(expr: Expr) -> Expr:
-    """Replace coefficient-only subtrees by one coefficient holding their value.
-
-    Examples
-    --------
-    >>> from srkit.core.parse import parse
-    >>> str(fold_constants(parse("x0 * (2.0 + 3.0) + sin(1.5 - 1.5)")))
-    'x0 * 5.0 + 0.0'
-    """
-    if not (expr.codes == COEF).any() or expr.size < 2:
-        return expr
-    from srkit.fitness.interpreter import interpret  # the one place values are computed
-
-    zeros = np.zeros((expr.opset.n_variables, 1))
-    out, i = expr, 0
-    # prefix order: fold the outermost foldable subtree, then move past it
-    while i < out.size:
-        j = out.subtree_end(i)
-        codes = out.codes[i:j]
-        if j - i > 1 and (codes == COEF).any() and not (codes == VAR).any():
-            value = float(interpret(out.subtree(i), zeros, 1)[0])
-            out = out.replace(i, Expr.coefficient(out.opset, value if math.isfinite(value) else math.nan))
-        i += 1
-    return out
+__all__ = ["drop_identities"]
 
 
 def drop_identities(expr: Expr) -> Expr:

@@ -25,7 +25,7 @@ import numpy as np
 
 from srkit.core.expr import Expr
 from srkit.core.operators import COEF, VAR, OperatorSet
-from srkit.core.simplify import fold_constants
+from srkit.fitness.fold import fold_constants
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, run_search
 
 __all__ = ["GPConfig", "GPSearcher"]

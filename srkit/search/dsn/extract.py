@@ -18,7 +18,8 @@ import numpy as np
 
 from srkit.core.expr import Expr
 from srkit.core.operators import VAR, OperatorSet
-from srkit.core.simplify import drop_identities, fold_constants
+from srkit.core.simplify import drop_identities
+from srkit.fitness.fold import fold_constants
 from srkit.search.dsn.network import Architecture, Unit
 
 __all__ = ["extract", "normalize_scales", "required_operators"]

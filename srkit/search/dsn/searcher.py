@@ -36,7 +36,8 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 
 from srkit.core.expr import Expr
-from srkit.core.simplify import drop_identities, fold_constants
+from srkit.core.simplify import drop_identities
+from srkit.fitness.fold import fold_constants
 from srkit.core.operators import VAR
 from srkit.export.sympy import complete_squares
 from srkit.fitness.linear import additive_terms
@@ -48,7 +49,7 @@ from srkit.search.dsn.extract import extract, required_operators
 from srkit.search.dsn.factorspace import FactorSpace
 from srkit.search.dsn.logspace import LogSpace
 from srkit.search.dsn.network import NetworkBatch, train_batch, unit_library
-from srkit.search.floor.closed_form import TermRegression
+from srkit.search.mcts.terms import TermRegression
 
 __all__ = ["DSNSearcher"]
 

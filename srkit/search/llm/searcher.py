@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Mapping, Sequence
 import numpy as np
 
 from srkit.core.expr import Expr
-from srkit.core.simplify import fold_constants
+from srkit.fitness.fold import fold_constants
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, run_search
 from srkit.search.llm.client import LLMBudgetExceeded, LLMClient, LLMError, OpenAICompatClient
 from srkit.search.llm.prompts import describe_data, describe_operators, regression_prompt

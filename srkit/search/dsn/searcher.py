@@ -49,7 +49,7 @@ from srkit.search.dsn.extract import extract, required_operators
 from srkit.search.dsn.factorspace import FactorSpace
 from srkit.search.dsn.logspace import LogSpace
 from srkit.search.dsn.network import NetworkBatch, train_batch, unit_library
-from srkit.search.mcts.terms import TermRegression
+from srkit.search.floor.closed_form import TermRegression
 
 __all__ = ["DSNSearcher"]
 

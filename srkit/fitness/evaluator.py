@@ -322,17 +322,6 @@ class Evaluator:
         return child
 
     # ------------------------------------------------------------------ evaluation
-    def predict(self, expr: Expr, X: Any) -> Array:
-        """Values of ``expr`` on new inputs ``X`` of shape (n_samples, n_features); not counted."""
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != len(expr.opset.variables):
-            raise ValueError(
-                f"X must have shape (n_samples, {len(expr.opset.variables)}), got {X.shape}"
-            )
-        from srkit.export.numpy import to_numpy
-
-        return to_numpy(expr)(X)
-
     def evaluate(self, expr: Expr, coefs: Array | None = None) -> tuple[Array, bool]:
         """Values on the training data and whether all are finite; counts one evaluation."""
         self.meter.spend()

@@ -30,8 +30,6 @@ def test_loss_of_exact_formula_and_counting(data: Any) -> None:
     assert ev.n_evals == 1
     values, ok = ev.evaluate(parse("x0", ["x0", "x1"]))
     assert ok and values.tolist() == data.X[:, 0].tolist() and ev.n_evals == 2
-    pred = ev.predict(parse("x0 + x1", ["x0", "x1"]), np.ones((3, 2)))
-    assert pred.tolist() == [2.0, 2.0, 2.0] and ev.n_evals == 2  # predict is not counted
 
 
 def test_loss_matches_the_loss_function(data: Any) -> None:
@@ -194,11 +192,6 @@ def test_pickling_drops_the_cache(data: Any) -> None:
     back = pickle.loads(pickle.dumps(ev))
     assert not back.is_cached(e) and back.n_evals == ev.n_evals
     assert back.fit(e) == ev.fit(e)
-
-
-def test_predict_checks_shape(data: Any) -> None:
-    with pytest.raises(ValueError, match=r"X must have shape \(n_samples, 2\)"):
-        Evaluator(data).predict(parse("x0", ["x0", "x1"]), np.ones((3, 3)))
 
 
 def test_unknown_loss_name(data: Any) -> None:

@@ -320,7 +320,7 @@ class SymbolicRegressor:
 
     def predict(self, X: Any, index: int | None = None) -> NDArray[np.float64]:
         """Predictions of the chosen formula (or front entry ``index``) on ``X``."""
-        from srkit.export.numpy import to_numpy
+        from srkit.fitness.interpreter import to_numpy
 
         return to_numpy(self._entry(index).expr)(self._as_matrix(X))
 

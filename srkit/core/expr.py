@@ -255,6 +255,9 @@ class Expr:
             yield i, c, a
 
     # ------------------------------------------------------------------ exports
+    # srkit.export is part of the core layer (it imports only srkit.core), so these
+    # conveniences stay; the imports are lazy because export imports this module and
+    # because sympy must not load with `import srkit`.
     def to_sympy(self, **kwargs: Any) -> Any:
         """The expression as a sympy object; see :func:`srkit.export.to_sympy`."""
         from srkit.export.sympy import to_sympy
@@ -262,6 +265,7 @@ class Expr:
         return to_sympy(self, **kwargs)
 
     def latex(self, precision: int = 4) -> str:
+        """The expression in LaTeX; see :func:`srkit.export.to_latex`."""
         from srkit.export.latex import to_latex
 
         return to_latex(self, precision)

@@ -22,7 +22,7 @@ from srkit.core.operators import COEF, VAR, OperatorSet
 from srkit.fitness import kernel
 from srkit.fitness.kernel import run_kernel
 
-__all__ = ["interpret", "OpTable", "op_table", "warm_up"]
+__all__ = ["interpret", "NumpyFunction", "to_numpy", "OpTable", "op_table", "warm_up"]
 
 Array = NDArray[np.float64]
 
@@ -200,3 +200,34 @@ def warm_up() -> None:
 
 
 _WARM: list[bool] = []
+
+
+class NumpyFunction:
+    """``f(X)`` for ``X`` of shape ``(n, n_features)``: :func:`interpret` as a picklable
+    callable (no lambdas inside), so predictions run the code that scored the model.
+
+    It lives here, not in :mod:`srkit.export`, because export is part of the core layer
+    and never imports fitness (docs/ARCHITECTURE.md, "Layers").
+
+    Examples
+    --------
+    >>> from srkit.core.parse import parse
+    >>> f = to_numpy(parse("x0 * x1"))
+    >>> f(np.array([[2.0, 3.0]])).tolist()
+    [6.0]
+    """
+
+    def __init__(self, expr: Expr) -> None:
+        self.expr = expr
+
+    def __call__(self, X: Any) -> Array:
+        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+        return interpret(self.expr, np.ascontiguousarray(X.T), X.shape[0])
+
+    def __repr__(self) -> str:
+        return f"NumpyFunction({self.expr})"
+
+
+def to_numpy(expr: Expr) -> NumpyFunction:
+    """A picklable numpy callable computing ``expr`` (rows of ``X`` are samples)."""
+    return NumpyFunction(expr)

@@ -1,17 +1,17 @@
-"""Tests of the exports: sympy, LaTeX, torch, numpy (srkit.export)."""
+"""Tests of the exports: sympy, LaTeX, torch (srkit.export)."""
 
 from __future__ import annotations
 
 import math
-import pickle
 
 import numpy as np
 import pytest
 import sympy
 
 from srkit.core import Operator, default_registry, parse
-from srkit.export import NumpyFunction, from_sympy, to_latex, to_numpy, to_sympy, to_torch
+from srkit.export import from_sympy, to_latex, to_sympy, to_torch
 from srkit.fitness import interpret
+from srkit.fitness.interpreter import to_numpy
 
 X0, X1 = sympy.symbols("x0 x1", real=True)
 
@@ -186,20 +186,6 @@ def test_torch_export_of_user_operator() -> None:
     x = np.linspace(-3, 3, 7)
     out = to_torch(e)(torch.from_numpy(x[:, None])).detach().numpy()
     np.testing.assert_allclose(out, 2 * np.logaddexp(0, x), rtol=1e-12)
-
-
-# -- numpy --------------------------------------------------------------------------------------
-def test_to_numpy_is_the_interpreter_and_picklable() -> None:
-    e = parse("3.1*sin(x0)/x1 - pi", ["x0", "x1"])
-    f = to_numpy(e)
-    assert isinstance(f, NumpyFunction) and repr(f) == f"NumpyFunction({e})"
-    X = np.random.default_rng(0).uniform(0.5, 2, (10, 2))
-    expected = 3.1 * np.sin(X[:, 0]) / X[:, 1] - math.pi
-    np.testing.assert_array_equal(f(X), expected)
-    g = pickle.loads(pickle.dumps(f))
-    np.testing.assert_array_equal(g(X), expected)
-    assert g.expr == e
-    assert f([0.5, 2.0]).shape == (1,)  # a single sample
 
 
 # -- completing squares -------------------------------------------------------------------------

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import pickle
 
 import numpy as np
 import pytest
 
 from srkit.core import Operator, default_registry, parse
 from srkit.fitness import interpret
-from srkit.fitness.interpreter import op_table
+from srkit.fitness.interpreter import NumpyFunction, op_table, to_numpy
 
 
 def _cols(n: int = 5, seed: int = 0) -> list[np.ndarray]:
@@ -136,3 +137,16 @@ def test_batched_kernel_matches_one_program_at_a_time():
     )
     for row, e in zip(out, exprs):
         np.testing.assert_array_equal(row, interpret(e, X, 50))
+
+
+def test_to_numpy_is_the_interpreter_and_picklable() -> None:
+    e = parse("3.1*sin(x0)/x1 - pi", ["x0", "x1"])
+    f = to_numpy(e)
+    assert isinstance(f, NumpyFunction) and repr(f) == f"NumpyFunction({e})"
+    X = np.random.default_rng(0).uniform(0.5, 2, (10, 2))
+    expected = 3.1 * np.sin(X[:, 0]) / X[:, 1] - math.pi
+    np.testing.assert_array_equal(f(X), expected)
+    g = pickle.loads(pickle.dumps(f))
+    np.testing.assert_array_equal(g(X), expected)
+    assert g.expr == e
+    assert f([0.5, 2.0]).shape == (1,)  # a single sample

@@ -9,7 +9,9 @@ the mining fitness on random formulas (what one evaluation of a mining search co
    60, 120; seed 0), each computed on the train panel and scored by the mining
    fitness (``RankICLoss(stride=2, blocks=3)`` with two pool members to avoid), as
    ``srkit.alpha.mine`` does: evaluations per second, and the sum of the finite
-   losses, so that two versions of the code can be checked to agree.
+   losses, so that two versions of the code can be checked to agree.  (The formulas
+   come from the search floor's generator since it replaced the alpha module's own:
+   runs of commits before that draw other formulas and do not compare.)
 
 To compare two commits on one machine, run this script from a checkout of each
 (it imports the srkit next to it), one after the other.
@@ -33,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 from srkit.alpha import Split, load_panel  # noqa: E402
 from srkit.alpha.formula import factor_values, search_opset  # noqa: E402
 from srkit.alpha.operators import TS_BINARY, TS_UNARY, alpha_registry  # noqa: E402
-from srkit.alpha.random_search import random_expr  # noqa: E402
 from srkit.fitness.evaluator import Evaluator  # noqa: E402
 from srkit.fitness.losses import RankICLoss  # noqa: E402
+from srkit.search.floor.random_formulas import random_expr  # noqa: E402
 
 PATH = "/work/shared/data/sp500_5yr"
 SPLIT = Split("2013-02-01", "2015-12-31", "2016-01-01", "2016-12-31", "2017-01-01", "2018-02-28")
@@ -72,7 +74,9 @@ def main() -> None:
 
     opset = search_opset(panel.fields, windows=(10, 20, 60, 120))
     rng = np.random.default_rng(0)
-    formulas = [random_expr(opset, rng, 10, 6) for _ in range(args.formulas)]
+    # as the alpha RandomSearcher draws them: variables only, no coefficients
+    formulas = [random_expr(opset, rng, max_size=10, max_depth=6, p_coef=0.0, p_constant=0.0)
+                for _ in range(args.formulas)]
     avoid = [factor_values("ts_pct(close, 20)", panel), factor_values("ts_std(volume, 60)", panel)]
     # what a mining round runs per formula: the shared Evaluator with the mining fitness
     evaluator = Evaluator(panel.dataset(labels), RankICLoss(avoid=avoid, penalty=0.5, stride=2, blocks=3))

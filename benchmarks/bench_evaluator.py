@@ -15,9 +15,11 @@ Workloads (data: 3 features drawn uniformly from [0.5, 2], seed 0):
 
 - ``a``: one fixed 20-node formula with + - * / sin exp, on 1,000 and on 100,000
   points (plus a 10-point run that shows the fixed per-node cost);
-- ``b``: a population of 1,000 random expressions (10-30 nodes, drawn with
-  ``numpy.random.default_rng(1)`` over add/sub/mul/div/sin/cos/exp/log, three
-  variables and coefficients) scored one after another on 1,000 points;
+- ``b``: a population of 1,000 random expressions (10-30 nodes, drawn by the
+  search floor's generator with ``numpy.random.default_rng(1)`` over
+  add/sub/mul/div/sin/cos/exp/log, three variables and coefficients; runs before
+  that generator drew another population of the same sizes and operator mix)
+  scored one after another on 1,000 points;
 - ``c``: one 21-node formula on 10,000 points, the setting of the peer table in
   ``/work/shared/briefs/benchmarks.md`` ("Evaluator speed of the peers"); the
   brief does not name its formula, so the one here is our own choice.
@@ -81,6 +83,7 @@ from srkit.core.operators import COEF, VAR  # noqa: E402
 from srkit.core.parse import parse  # noqa: E402
 from srkit.fitness import kernel  # noqa: E402
 from srkit.fitness.interpreter import interpret, op_table  # noqa: E402
+from srkit.search.floor.random_formulas import random_expr  # noqa: E402
 
 
 def kernel_batch_args(exprs: list[Expr], rows: np.ndarray) -> tuple | None:
@@ -129,40 +132,23 @@ def make_data(n: int, seed: int = 0) -> np.ndarray:
 
 
 def random_population(opset: Any, count: int, seed: int = 1, lo: int = 10, hi: int = 30) -> list[Expr]:
-    """``count`` random expressions of exactly 10..30 nodes (uniform size), deterministic."""
+    """``count`` random expressions of exactly ``lo..hi`` nodes (uniform size), deterministic.
+
+    Drawn by the search floor's generator (:mod:`srkit.search.floor.random_formulas`):
+    a node with room for either takes a unary operator with probability 0.3 (the
+    operators of one arity equally likely); leaves are variables (70%) or coefficients
+    uniform on [-2, 2] rounded to 3 decimals (30%).
+    """
     rng = np.random.default_rng(seed)
-    unary = [opset.code(n) for n in ("sin", "cos", "exp", "log")]
-    binary = [opset.code(n) for n in ("add", "sub", "mul", "div")]
+    n_arity = {a: sum(op.arity == a for op in opset.operators) for a in (1, 2)}
+    share = {1: 0.3, 2: 0.7}
+    weights = [share[op.arity] / n_arity[op.arity] if op.arity in share else 0.0 for op in opset.operators]
 
-    def grow(size: int, codes: list[int], args: list[int], coefs: list[float]) -> None:
-        if size == 1:
-            if rng.random() < 0.7:
-                codes.append(VAR)
-                args.append(int(rng.integers(len(VARIABLES))))
-            else:
-                codes.append(COEF)
-                args.append(len(coefs))
-                coefs.append(float(np.round(rng.uniform(-2.0, 2.0), 3)))
-            return
-        if size == 2 or rng.random() < 0.3:
-            codes.append(int(rng.choice(unary)))
-            args.append(0)
-            grow(size - 1, codes, args, coefs)
-            return
-        codes.append(int(rng.choice(binary)))
-        args.append(0)
-        left = int(rng.integers(1, size - 1))
-        grow(left, codes, args, coefs)
-        grow(size - 1 - left, codes, args, coefs)
+    def coefficient(r: np.random.Generator) -> float:
+        return float(np.round(r.uniform(-2.0, 2.0), 3))
 
-    out = []
-    for _ in range(count):
-        codes: list[int] = []
-        args: list[int] = []
-        coefs: list[float] = []
-        grow(int(rng.integers(lo, hi + 1)), codes, args, coefs)
-        out.append(Expr(codes, args, coefs, opset))
-    return out
+    return [random_expr(opset, rng, size=(lo, hi), max_depth=None, p_coef=0.3, p_constant=0.0,
+                        coefficient=coefficient, operator_weights=weights) for _ in range(count)]
 
 
 # --------------------------------------------------------------------------- evaluators

@@ -5,8 +5,13 @@ several of them use lives here, one concept per module:
 
 - :mod:`~srkit.search.floor.closed_form`: sparse sums and rational functions of library
   terms fitted by least squares (:class:`~srkit.search.floor.closed_form.TermRegression`)
+- :mod:`~srkit.search.floor.random_formulas`: the one random-formula generator
+  (:func:`~srkit.search.floor.random_formulas.random_expr`)
+
+The floor imports the core and the fitness layer only: no searcher, no ``srkit.alpha``.
 """
 
 from srkit.search.floor.closed_form import TermRegression
+from srkit.search.floor.random_formulas import random_expr
 
-__all__ = ["TermRegression"]
+__all__ = ["TermRegression", "random_expr"]

@@ -1,8 +1,10 @@
-"""Random formulas and random edits of formulas, drawn from one run's operator set.
+"""Random edits of formulas, drawn from one run's operator set.
 
-The grammar-random proposer (the "random" baseline of the LLM papers) uses
-these; every result is a valid :class:`~srkit.core.expr.Expr` within the size
-and depth limits it is given.  Randomness comes only from the Generator passed in.
+The grammar-random proposer (the "random" baseline of the LLM papers) uses these
+and the floor's random formulas (:func:`srkit.search.floor.random_formulas.random_expr`),
+which every edit that needs a fresh sub-formula draws from; every result is a valid
+:class:`~srkit.core.expr.Expr` within the size and depth limits it is given.
+Randomness comes only from the Generator passed in.
 """
 
 from __future__ import annotations
@@ -10,67 +12,21 @@ from __future__ import annotations
 import numpy as np
 
 from srkit.core.expr import Expr
-from srkit.core.operators import COEF, VAR, OperatorSet
+from srkit.core.operators import OperatorSet
+from srkit.search.floor.random_formulas import random_expr
 
-__all__ = ["random_expr", "mutate", "MUTATIONS"]
+__all__ = ["mutate", "MUTATIONS"]
 
 MUTATIONS = ("subtree", "point", "hoist", "wrap", "scale")
 
 
 def _pick_operator(opset: OperatorSet, rng: np.random.Generator, arities: tuple[int, ...]) -> int | None:
+    """The operator a "wrap" edit puts around a sub-formula, drawn by the set's weights."""
     codes = [c for a in arities for c in opset.codes_with_arity(a)]
     weights = np.array([opset.weights[c - 2] for c in codes], dtype=float)
     if not codes or weights.sum() <= 0:
         return None
     return int(codes[rng.choice(len(codes), p=weights / weights.sum())])
-
-
-def random_expr(
-    opset: OperatorSet,
-    rng: np.random.Generator,
-    max_depth: int = 4,
-    *,
-    p_leaf: float = 0.3,
-    p_coef: float = 0.25,
-) -> Expr:
-    """A random formula grown top-down: each node becomes a leaf with probability
-    ``p_leaf`` (always at ``max_depth``), else an operator drawn by its weight.
-
-    Examples
-    --------
-    >>> from srkit.core.builtins import default_registry
-    >>> ops = default_registry().operator_set(["add", "mul", "sin"], ["x0", "x1"])
-    >>> e = random_expr(ops, np.random.default_rng(0), max_depth=3)
-    >>> e.depth <= 3
-    True
-    """
-    codes: list[int] = []
-    args: list[int] = []
-    coefs: list[float] = []
-    stack = [1]  # depth of each open slot
-    while stack:
-        depth = stack.pop()
-        code = None
-        if depth < max_depth and (depth == 1 or rng.random() >= p_leaf):
-            code = _pick_operator(opset, rng, (1, 2))
-        if code is not None:
-            codes.append(code)
-            args.append(0)
-            stack.extend([depth + 1] * opset.arity_of(code))
-            continue
-        r = rng.random()
-        constant = _pick_operator(opset, rng, (0,)) if r < 0.05 else None
-        if constant is not None:
-            codes.append(constant)
-            args.append(0)
-        elif r < p_coef:
-            codes.append(COEF)
-            args.append(len(coefs))
-            coefs.append(float(np.round(rng.uniform(-2.0, 2.0), 2)) or 1.0)
-        else:
-            codes.append(VAR)
-            args.append(int(rng.integers(opset.n_variables)))
-    return Expr(codes, args, coefs, opset)
 
 
 def mutate(
@@ -84,6 +40,14 @@ def mutate(
     """A random edit of ``expr`` (one of :data:`MUTATIONS`) within the limits.
 
     Falls back to a fresh random formula when no edit fits after ``tries`` draws.
+
+    Examples
+    --------
+    >>> from srkit.core.parse import parse
+    >>> e = parse("sin(x0) * x0")
+    >>> m = mutate(e, np.random.default_rng(0), max_size=8, max_depth=4)
+    >>> m.size <= 8 and m.depth <= 4 and not m.same_skeleton(e)
+    True
     """
     opset = expr.opset
     for _ in range(tries):
@@ -111,7 +75,7 @@ def mutate(
             new = Expr.apply(opset, name, Expr.coefficient(opset, 1.0), expr)
         if new.size <= max_size and new.depth <= max_depth and not new.same_skeleton(expr):
             return new
-    return random_expr(opset, rng, max_depth=min(4, max_depth))
+    return random_expr(opset, rng, max_depth=min(4, max_depth), max_size=max_size)
 
 
 def _point(expr: Expr, i: int, rng: np.random.Generator) -> Expr:

@@ -18,8 +18,9 @@ import numpy as np
 from srkit.core.expr import Expr
 from srkit.core.operators import OperatorSet
 from srkit.core.parse import ParseError, parse
+from srkit.search.floor.random_formulas import random_expr
 from srkit.search.llm.client import Completion, LLMError
-from srkit.search.llm.grammar import mutate, random_expr
+from srkit.search.llm.grammar import mutate
 
 __all__ = ["GrammarRandomClient", "ScriptedClient"]
 
@@ -99,7 +100,7 @@ class GrammarRandomClient:
                 base = bases[int(self.rng.integers(len(bases)))]
                 expr = mutate(base, self.rng, max_size=self.max_size, max_depth=self.max_depth)
             else:
-                expr = random_expr(self.opset, self.rng, max_depth=min(4, self.max_depth))
+                expr = random_expr(self.opset, self.rng, max_depth=min(4, self.max_depth), max_size=self.max_size)
             out.append(expr.format(4))
         return Completion("```text\n" + "\n".join(out) + "\n```", {}, self.model)
 

@@ -17,8 +17,9 @@ from srkit.search.llm import (
     TreeConfig,
     mine_with_llm,
 )
+from srkit.search.floor.random_formulas import random_expr
 from srkit.search.llm.client import Completion, LLMBudgetExceeded
-from srkit.search.llm.grammar import mutate, random_expr
+from srkit.search.llm.grammar import mutate
 
 
 def _problem(f=lambda X: X[:, 0] * X[:, 1] + X[:, 0], ops=("add", "sub", "mul", "sin"), seeds=()):

@@ -116,6 +116,8 @@ def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0
                         + (f"; default {default_seed}" if default_seed is not None else ""))
     p.add_argument("--n-jobs", type=int, default=1, help="parallel workers for coefficient fitting")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress line")
+    from srkit.search.llm.cli_options import add_llm_arguments  # shared with `srkit alpha mine`
+
     add_llm_arguments(p)
 
     p.add_argument("--searcher-option", action="append", default=[], metavar="KEY=VALUE",
@@ -173,6 +175,7 @@ def write_json(path: str, record: Any) -> None:
 
 def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from srkit import SymbolicRegressor
+    from srkit.search.llm.cli_options import llm_settings
 
     operators = [o.strip() for o in args.operators.split(",") if o.strip()] if args.operators else None
     searcher = args.searcher
@@ -184,33 +187,8 @@ def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         searcher=searcher, operators=operators, time_budget=args.time_budget,
         max_evals=args.max_evals, loss=args.loss, max_size=args.max_size,
         model_selection=args.selection, random_state=args.seed, n_jobs=args.n_jobs,
-        verbose=0 if args.quiet else 1, llm=_llm_settings(args),
+        verbose=0 if args.quiet else 1, llm=llm_settings(args),
     )
-
-
-def add_llm_arguments(p: argparse.ArgumentParser) -> None:
-    """The --llm-* options (``srkit fit`` and ``srkit alpha mine``); read back with :func:`_llm_settings`."""
-    llm = p.add_argument_group("llm searcher (--searcher llm; any OpenAI-compatible server)")
-    llm.add_argument("--llm-base-url", help="e.g. http://localhost:11434/v1 (Ollama); default $OPENAI_BASE_URL")
-    llm.add_argument("--llm-model", help="model name as the server knows it, e.g. llama3.1")
-    llm.add_argument("--llm-api-key", help="API key (default $OPENAI_API_KEY; local servers need none)")
-    llm.add_argument("--llm-log", help="append every prompt and reply to this JSONL file")
-
-
-def _llm_settings(args: argparse.Namespace) -> dict[str, str] | None:
-    """The llm searcher's settings from --llm-* (None for other searchers)."""
-    given = {k: v for k, v in (("base_url", args.llm_base_url), ("model", args.llm_model),
-                               ("api_key", args.llm_api_key), ("log_path", args.llm_log)) if v is not None}
-    if args.searcher != "llm":
-        if given:
-            raise ValueError("the --llm-* options need --searcher llm")
-        return None
-    from srkit.search.llm import endpoint_configured
-
-    if not args.llm_model and not endpoint_configured(args.llm_base_url):
-        print("srkit: no LLM endpoint configured (--llm-base-url or OPENAI_BASE_URL): formulas come from the "
-              "grammar-random proposer, the random baseline", file=sys.stderr)
-    return given
 
 
 def _searcher_options(items: Sequence[str]) -> dict[str, object]:

@@ -76,7 +76,7 @@ def register(subparsers: Any) -> None:
     mi.add_argument("--json", help="write the results to this JSON file")
     _force(mi)
     mi.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
-    from srkit.cli import add_llm_arguments
+    from srkit.search.llm.cli_options import add_llm_arguments  # shared with `srkit fit`
 
     add_llm_arguments(mi)
 
@@ -147,6 +147,7 @@ def _print_report(panel: Any) -> None:
 def _check_args(args: argparse.Namespace) -> None:
     """Everything that can be checked before the panel is loaded: output paths, inputs, extras."""
     from srkit.cli import check_outputs
+    from srkit.search.llm.cli_options import check_llm_arguments
 
     command = args.alpha_command
     if command == "mine":
@@ -155,7 +156,7 @@ def _check_args(args: argparse.Namespace) -> None:
             _period(getattr(args, name), name)
         if args.windows:
             _windows(args.windows)
-        _llm_settings_check(args)
+        check_llm_arguments(args)
     elif command == "backtest":
         check_outputs(args, ["--plot", "--json"])
         if args.pool is not None:
@@ -166,12 +167,6 @@ def _check_args(args: argparse.Namespace) -> None:
             require("matplotlib", "--plot", "notebooks")
     else:
         check_outputs(args, ["--json"])
-
-
-def _llm_settings_check(args: argparse.Namespace) -> None:
-    given = [f for f in ("llm_base_url", "llm_model", "llm_api_key", "llm_log") if getattr(args, f, None) is not None]
-    if given and args.searcher != "llm":
-        raise ValueError("the --llm-* options need --searcher llm")
 
 
 def _check_pool_input(path: str) -> None:
@@ -241,7 +236,7 @@ def _why_unscored(args: argparse.Namespace, panel: Any, out: dict[str, Any]) -> 
 def _mine(args: argparse.Namespace, panel: Any) -> int:
     from srkit.alpha import Split
     from srkit.alpha.mine import MiningConfig, mine
-    from srkit.cli import _llm_settings
+    from srkit.search.llm.cli_options import llm_settings
 
     periods = [_period(getattr(args, n), n) for n in ("train", "valid", "test")]
     if all(p == (None, None) for p in periods):
@@ -259,7 +254,7 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
         f"round {info['round']}: {info['n_evals']} evals, pool {info['pool_size']}, "
         f"train IC {info['pool_train_ic']:.4f}, +{len(info['admitted'])}", file=sys.stderr))
     result = mine(panel, split, searcher=args.searcher, config=cfg, random_state=args.seed, progress=progress,
-                  llm=_llm_settings(args))
+                  llm=llm_settings(args))
     if args.pool:
         from srkit.cli import writing
 

@@ -47,8 +47,6 @@ class CoefficientFitter:
     restart_scale : spread of the perturbation (std of the log-factor, with random sign flips).
     snap : after fitting, try to replace each coefficient by a nearby simple rational
         (p/q, q <= ``snap_max_denominator``) and keep it when the loss does not get worse.
-    linear_terms : before LM, give each top-level additive term a least-squares
-        weight (see :mod:`srkit.fitness.linear`); the Evaluator applies it.
 
     Examples
     --------
@@ -68,7 +66,6 @@ class CoefficientFitter:
     restart_scale: float = 1.0
     snap: bool = True
     snap_max_denominator: int = 12
-    linear_terms: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:

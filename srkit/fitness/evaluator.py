@@ -30,7 +30,7 @@ from srkit.core.data import Dataset
 from srkit.core.expr import Expr
 from srkit.fitness.coefficients import CoefficientFitter
 from srkit.fitness.interpreter import interpret
-from srkit.fitness.linear import linear_head, linear_scale
+from srkit.fitness.linear import linear_scale
 from srkit.fitness.losses import Loss, get_loss, mse
 from srkit.fitness.parallel import parallel_map
 
@@ -244,9 +244,8 @@ class Evaluator:
         #: the last finite results scored (fitted or not): what an interrupted search
         #: still returns when its searcher had not offered them yet
         self.recent: deque[tuple[Expr, float]] = deque(maxlen=256)
-        # (opset, skeleton) of the expression handed in -> (fitted expression, loss); with
-        # the linear head the fitted expression may have another skeleton.  The opset is
-        # part of the key: equal code arrays mean different formulas in different opsets.
+        # (opset, skeleton) of the expression handed in -> (fitted expression, loss).  The
+        # opset is part of the key: equal code arrays mean different formulas in different opsets.
         self._cache: OrderedDict[tuple[Any, bytes], tuple[Expr, float]] = OrderedDict()
         self._columns = dataset.columns
         # a panel data set (srkit.alpha) has a (dates, assets) sample shape
@@ -469,14 +468,6 @@ def _fit_one(ev: Evaluator, expr: Expr, spend: Callable[[], None]) -> tuple[Expr
     charges each evaluation (and may raise :class:`BudgetSpent`)."""
     y = ev.dataset.y
     sqrt_w = ev._sqrt_w
-
-    def term_values(sub: Expr) -> Array:
-        spend()
-        return interpret(sub, ev._columns, ev._n)
-
-    if ev.fitter.linear_terms:
-        with np.errstate(all="ignore"):
-            expr = linear_head(expr, term_values, y, sqrt_w)
 
     def residual(c: Array) -> Array:
         spend()

@@ -2,8 +2,10 @@
 
 An expression ``T1 + T2 - T3`` is a linear model in its terms; weighted least
 squares finds ``w0 + w1*T1 + w2*T2 + w3*T3`` at the cost of one evaluation per
-term.  This makes a search step that adds a useful term visible at once (its
-weight is right), instead of only after the right scale is found by chance.
+term.  The closed-form step (:mod:`srkit.search.floor.closed_form`) writes its
+sparse sums with :func:`linear_head`.  (An option to apply it inside every
+coefficient fit, ``CoefficientFitter.linear_terms``, was never on by default: on
+Nguyen it steered GP towards curve fits; it was removed in issue 32.)
 Weights within 1e-6 of a simple rational are snapped (``0.99999997`` -> 1,
 which needs no coefficient node at all), so exact formulas stay exact and small.
 """

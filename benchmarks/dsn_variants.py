@@ -10,7 +10,6 @@ changed, so the summary tables show the variants side by side::
                   dsn-noclip=benchmarks/dsn_variants.py:no_adaptive_clipping \\
                   dsn-nosparse=benchmarks/dsn_variants.py:no_sparse_refit \\
                   dsn-nolog=benchmarks/dsn_variants.py:no_log_space \\
-                  dsn-skip=benchmarks/dsn_variants.py:with_skip_connections \\
         --out benchmarks/results/dsn_ablation.jsonl --workers 2
 
 Extra ``DSNConfig`` settings can be passed to every variant with ``--options '{"depths": [1, 2]}'``.
@@ -78,8 +77,3 @@ def no_sparse_refit(X: Any, y: Any, names: list[str], time_budget: float, seed: 
 def no_log_space(X: Any, y: Any, names: list[str], time_budget: float, seed: int, **config: Any) -> dict[str, Any]:
     """Ablation: every network trained on the raw variables (no log-space batches)."""
     return _fit(X, y, names, time_budget, seed, **{**config, "log_space": False})
-
-
-def with_skip_connections(X: Any, y: Any, names: list[str], time_budget: float, seed: int, **config: Any) -> dict[str, Any]:
-    """Variant: later layers and the output also read the inputs (off by default)."""
-    return _fit(X, y, names, time_budget, seed, **{**config, "skip_connections": True})

@@ -26,11 +26,6 @@ class DSNConfig:
         are), plus the identity unit and a square unit (``square``, or ``pow(z, 2)``
         when the set has ``pow`` only; see :func:`~srkit.search.dsn.network.unit_library`).
     identity_unit : offer the identity unit (a linear combination passed through).
-    skip_connections : every layer after the first, and the output, also read the
-        network's inputs, so a law like ``m * (u**2 + v**2)`` needs no unit just to
-        carry ``m`` forward (not in the published method).  Off by default: at 60 s
-        it halved the controller updates (formulas grow) and did not raise the fits
-        (benchmarks/RESULTS.md section 7).
     add_bias : give every linear combination (unit inputs and the output) a bias; without
         it additive constants can only come from units such as ``cos(0)``.
 
@@ -85,11 +80,6 @@ class DSNConfig:
     refine_top : per batch, the formulas of this many networks (the best trained) are
         refined; the others are scored with the network's own coefficients (refining a
         large formula on 10,000 rows takes about a second).
-    quick_refine : the networks outside ``refine_top`` get their formula at the first
-        prune threshold fitted once (no term dropping), instead of being scored with the
-        network's own coefficients: a network of the right structure that trained
-        badly then still earns the reward of its refined formula.  Off: at 60 s it
-        changed one of 12 hard problems (benchmarks/RESULTS.md section 7, screen 2).
     max_refine_points : coefficients are refined on at most this many rows (a fixed
         random subset); the formulas are scored on all rows.
     refine_restarts : Levenberg-Marquardt restarts from perturbed start values when a
@@ -154,7 +144,6 @@ class DSNConfig:
     widths: tuple[int, ...] = (1, 2, 3)
     unit_operators: tuple[str, ...] | None = None
     identity_unit: bool = True
-    skip_connections: bool = False
     add_bias: bool = True
     # controller
     batch_size: int = 20
@@ -188,7 +177,6 @@ class DSNConfig:
     extra_thresholds: tuple[float, ...] = (0.15,)
     refine: bool = True
     refine_top: int = 4
-    quick_refine: bool = False
     max_refine_points: int = 1000
     refine_restarts: int | None = 0
     max_dropped_terms: int = 4

@@ -68,9 +68,7 @@ def extract(
     """The formula network ``weights`` compute (see :meth:`NetworkBatch.weights_of`).
 
     Weights below ``threshold`` (hidden layers, biases) or ``output_threshold`` (output
-    layer) count as zero.  With ``weights["skip"]`` the rows of ``W[l]`` (l > 0) and
-    ``w_out`` after the previous layer's units read the network's inputs.  The network
-    was trained on ``X / x_scale`` (per column) and ``(y - y_offset) / y_scale``; the
+    layer) count as zero.  The network was trained on ``X / x_scale`` (per column) and ``(y - y_offset) / y_scale``; the
     formula is for the raw ``X`` and ``y``.  With ``normalize`` scale factors are moved
     out of units that allow it (:func:`normalize_scales`).
 
@@ -96,27 +94,19 @@ def extract(
     def cut(a: np.ndarray, t: float) -> np.ndarray:
         return np.where(np.abs(a) >= t, a, 0.0) if t > 0 else a
 
-    skip = bool(weights.get("skip", False))
-    n_in = opset.n_variables if skip else 0
     Ws = [cut(np.array(W, dtype=np.float64), threshold) for W in weights["W"][: arch.depth]]
     bs = [cut(np.array(b, dtype=np.float64), threshold) for b in weights["b"][: arch.depth]]
-    w_out = cut(np.array(weights["w_out"], dtype=np.float64)[: arch.width + n_in], output_threshold)
+    w_out = cut(np.array(weights["w_out"], dtype=np.float64)[: arch.width], output_threshold)
     b_out = float(weights["b_out"])
     if x_scale is not None:  # after the cut: thresholds apply to the weights as trained
         scale = np.asarray(x_scale, dtype=np.float64)
         Ws[0] = Ws[0] / scale[: Ws[0].shape[0], None]
-        if skip:  # the rows that read the inputs directly
-            for W in Ws[1:]:
-                W[-n_in:] /= scale[:n_in, None]
-            w_out[-n_in:] /= scale[:n_in]
     if normalize:
         b_out = normalize_scales(Ws, bs, w_out, b_out, arch, units)
     variables: list[Expr | None] = [Expr.variable(opset, i) for i in range(opset.n_variables)]
     h = variables
     for layer, unit_ids in enumerate(arch.layers):
         W, b = Ws[layer], bs[layer]
-        if layer > 0 and skip:
-            h = h + variables
         out: list[Expr | None] = []
         for k, u in enumerate(unit_ids):
             unit = units[u]
@@ -128,7 +118,7 @@ def extract(
             filled += [Expr.coefficient(opset, c) for c in unit.const_args]
             out.append(_zero_or_constant(Expr.apply(opset, unit.name, *filled)))
         h = out
-    expr = _linear(opset, w_out * y_scale, b_out * y_scale + y_offset, h + variables if skip else h)
+    expr = _linear(opset, w_out * y_scale, b_out * y_scale + y_offset, h)
     if expr is None:
         return Expr.coefficient(opset, 0.0)
     return drop_identities(fold_constants(expr))

@@ -197,10 +197,7 @@ class NetworkBatch:
 
     Layer ``l`` maps ``(B, n, in_l)`` to ``(B, n, K)``: ``G = h @ W_l + b_l`` with
     ``W_l`` of shape ``(B, in_l, 2K)``; unit ``k`` reads columns ``2k`` (and ``2k+1`` if
-    binary).  With ``skip`` every layer after the first, and the output, also read
-    the network's inputs (rows ``K..K+d`` of their weights): ``m * (u**2 + v**2)``
-    then needs two square units and a product, not a third unit to carry ``m``.
-    All weights live in one ``(B, P)`` parameter ``theta`` with a mask of the
+    binary).  All weights live in one ``(B, P)`` parameter ``theta`` with a mask of the
     same shape that zeroes the padding (units beyond a network's width, layers beyond
     its depth, the unused second column of unary units) and, after pruning, small
     weights: the penalty, clipping and optimizer then cost a few operations per step.
@@ -217,11 +214,9 @@ class NetworkBatch:
         rng: np.random.Generator,
         device: Any,
         dtype: Any,
-        skip: bool = False,
     ) -> None:
         import torch
 
-        self.skip = skip
         self.archs = list(archs)
         self.units = list(units)
         self.n_inputs = n_inputs
@@ -239,9 +234,8 @@ class NetworkBatch:
         self.plans: list[list[tuple[Unit, Any]]] = []
         self.inverse: list[Any] = []
         self.n_idle: list[int] = []
-        n_skip = n_inputs if skip else 0
         for layer in range(self.L):
-            n_in = n_inputs if layer == 0 else K + n_skip
+            n_in = n_inputs if layer == 0 else K
             mask = np.zeros((B, n_in, 2 * K))
             for j, arch in enumerate(self.archs):
                 if layer >= arch.depth:
@@ -249,17 +243,14 @@ class NetworkBatch:
                 rows = n_inputs if layer == 0 else arch.width
                 for k, u in enumerate(arch.layers[layer]):
                     mask[j, :rows, 2 * k : 2 * k + self.units[u].arity] = 1.0
-                    if layer > 0:
-                        mask[j, K:, 2 * k : 2 * k + self.units[u].arity] = 1.0
             bias_mask = (mask.sum(axis=1, keepdims=True) > 0).astype(float) * float(add_bias)
             self.shapes += [(n_in, 2 * K), (1, 2 * K)]
             masks += [mask, bias_mask]
             self._plan_layer(layer)
-        out_mask = np.zeros((B, K + n_skip, 1))
-        out_mask[:, K:] = 1.0
+        out_mask = np.zeros((B, K, 1))
         for j, arch in enumerate(self.archs):
             out_mask[j, : arch.width] = 1.0
-        self.shapes += [(K + n_skip, 1), (1, 1)]
+        self.shapes += [(K, 1), (1, 1)]
         masks += [out_mask, np.full((B, 1, 1), float(add_bias))]
         sizes = [a * b for a, b in self.shapes]
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
@@ -310,16 +301,10 @@ class NetworkBatch:
 
         parts = []
         for i, (a, b) in enumerate(self.shapes):
-            # skip weights (rows after the first K of later layers and the output) start
-            # at 0: a network starts as the published architecture and the L0.5 penalty
-            # keeps an input link only where the data need it (formulas stay small)
             if i == len(self.shapes) - 2:  # output weights
-                parts.append(np.concatenate([rng.uniform(0.0, 1.0, self.K), np.zeros(a * b - self.K)]))
-            elif i == 0:  # first hidden layer: reads the inputs
+                parts.append(rng.uniform(0.0, 1.0, a * b))
+            elif i % 2 == 0:  # hidden layers
                 parts.append(np.fmod(rng.normal(0.0, self.init_std, a * b), 2.0))
-            elif i % 2 == 0 and i < len(self.shapes) - 2:  # later hidden layers
-                units = np.fmod(rng.normal(0.0, self.init_std, self.K * b), 2.0)
-                parts.append(np.concatenate([units, np.zeros(a * b - self.K * b)]))
             else:  # biases start at 0
                 parts.append(np.zeros(a * b))
         with torch.no_grad():
@@ -337,8 +322,6 @@ class NetworkBatch:
         h = inputs
         outs = []
         for layer in range(self.L):
-            if layer > 0 and self.skip:
-                h = torch.cat([h, inputs], dim=2)
             G = torch.baddbmm(views[2 * layer + 1], h, views[2 * layer])
             # (B, n, K, 2) -> (B*K, 2, n): one row per unit slot
             G = G.view(B, n, K, 2).permute(0, 2, 3, 1).reshape(B * K, 2, n)
@@ -349,8 +332,6 @@ class NetworkBatch:
             h = H.view(B, K, n).transpose(1, 2)
             outs.append(h)
         last = outs[0] if self.L == 1 else torch.stack(outs)[self.depth_index, torch.arange(B, device=X.device)]
-        if self.skip:
-            last = torch.cat([last, inputs], dim=2)
         y = torch.bmm(last, views[-2]) + views[-1]
         return y.squeeze(-1)
 
@@ -370,24 +351,18 @@ class NetworkBatch:
 
     def weights_of(self, j: int) -> dict[str, Any]:
         """Network ``j``'s effective (masked) weights as numpy arrays, without padding:
-        the rows of ``W[l]`` (l > 0) and of ``w_out`` are the previous layer's units,
-        then (with ``skip``) the inputs."""
+        the rows of ``W[l]`` (l > 0) and of ``w_out`` are the previous layer's units."""
         import torch
 
         with torch.no_grad():
             views = [v[0].cpu().numpy() for v in self._views(self.effective()[j : j + 1])]
-        width, K = self.archs[j].width, self.K
-
-        def rows(a: np.ndarray) -> np.ndarray:
-            return np.concatenate([a[:width], a[K:]]) if self.skip else a[:width]
-
+        width = self.archs[j].width
         Ws = views[0:-2:2]
         return {
-            "W": [Ws[0]] + [rows(W) for W in Ws[1:]],
+            "W": [Ws[0]] + [W[:width] for W in Ws[1:]],
             "b": [b[0] for b in views[1:-2:2]],
-            "w_out": rows(views[-2][:, 0]),
+            "w_out": views[-2][:width, 0],
             "b_out": float(views[-1].ravel()[0]),
-            "skip": self.skip,
         }
 
 

@@ -209,7 +209,7 @@ class DSNSearcher:
             episode = controller.sample(cfg.batch_size, rng)
             net = NetworkBatch(
                 episode.archs, units, space.X.shape[1], add_bias=cfg.add_bias, init_std=cfg.init_std,
-                rng=rng, device=device, dtype=dtype, skip=cfg.skip_connections,
+                rng=rng, device=device, dtype=dtype,
             )
             report = train_batch(net, space.X, space.y, cfg, rng, train_deadline)
             rewards = np.zeros(len(episode.archs))
@@ -220,16 +220,13 @@ class DSNSearcher:
             for rank, j in enumerate(order):
                 weights = net.weights_of(j)
                 # the best-trained networks get their coefficients fitted; the others
-                # (and all once time is up) are scored as extracted, one evaluation each,
-                # or with ``quick_refine`` fitted once at the first threshold
+                # (and all once time is up) are scored as extracted, one evaluation each
                 refine = cfg.refine and rank < cfg.refine_top and time.perf_counter() < deadline
-                quick = cfg.refine and cfg.quick_refine and not refine
-                for k, t in enumerate(thresholds):
+                for t in thresholds:
                     expr = space.extract(weights, episode.archs[j], units, t, cfg.output_threshold, 2 * problem.max_size)
                     if expr is None:
                         continue
-                    refine = refine and time.perf_counter() < deadline
-                    fit_this = (refine or (quick and k == 0)) and time.perf_counter() < deadline
+                    refine = fit_this = refine and time.perf_counter() < deadline
                     fitted, loss = self._score(refiner, expr, fit_this)
                     for e, e_loss in [(fitted, loss), *self._drop_terms(refiner, fitted, refine, deadline)]:
                         self._offer(state, e, e_loss)

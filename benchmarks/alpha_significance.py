@@ -37,7 +37,8 @@ from srkit.fitness.losses import daily_rank_ic  # noqa: E402
 
 
 def daily_test_rank_ic(pool: dict, panel, split, horizon: int) -> np.ndarray:
-    values = combine([factor_values(f, panel) for f in pool["formulas"]], pool["weights"], FactorPool.scale_of(pool))
+    FactorPool.check_scale(pool, "a pool of the result file")
+    values = combine([factor_values(f, panel) for f in pool["formulas"]], pool["weights"])
     mask = panel.date_mask(split.test_start, split.test_end)
     labels = period_labels(forward_returns(panel, horizon), mask, horizon)
     return daily_rank_ic(labels, values)

@@ -36,7 +36,7 @@ from srkit.alpha.baselines import BASELINE_FACTORS  # noqa: E402
 from srkit.alpha.formula import factor_values  # noqa: E402
 from srkit.alpha.metrics import factor_metrics, forward_returns, period_labels  # noqa: E402
 from srkit.alpha.mine import MiningConfig, mine  # noqa: E402
-from srkit.alpha.pool import SCALES, combine  # noqa: E402
+from srkit.alpha.pool import combine  # noqa: E402
 from srkit.alpha.random_search import RandomSearcher  # noqa: E402
 
 DATA = {
@@ -65,7 +65,7 @@ def train_signed_composite(formulas, panel, split, horizon):
     values = [factor_values(f, panel) for f in formulas]
     ics = [factor_metrics(v, labels, train)["ic"] for v in values]
     # z-scored raw values, as in the reference figure for this composite (0.007)
-    return combine(values, [np.sign(ic) if np.isfinite(ic) else 0.0 for ic in ics], scale="z")
+    return combine(values, [np.sign(ic) if np.isfinite(ic) else 0.0 for ic in ics])
 
 
 def mine_seed(args: argparse.Namespace, seed: int) -> dict:
@@ -82,7 +82,7 @@ def mine_seed(args: argparse.Namespace, seed: int) -> dict:
         f"{info['elapsed']:.0f} s", flush=True)
     common = dict(horizon=h, rounds=args.rounds, search_assets=args.search_assets or None,
                   windows=tuple(int(w) for w in args.windows.split(",")), ic_blocks=args.ic_blocks,
-                  candidates_per_round=args.candidates_per_round, pool_scale=args.pool_scale,
+                  candidates_per_round=args.candidates_per_round,
                   max_scanned_per_round=max(args.max_scanned_per_round, args.candidates_per_round),
                   diversity=args.diversity,
                   valid_check=not args.no_valid_check)
@@ -118,8 +118,6 @@ def main() -> None:
     ap.add_argument("--max-scanned-per-round", type=int, default=MiningConfig.max_scanned_per_round,
                     help="how far down each round's scored formulas the search for distinct candidates goes "
                          "(= --candidates-per-round: only the best few, near-copies skipped)")
-    ap.add_argument("--pool-scale", choices=SCALES, default=MiningConfig.pool_scale,
-                    help="per-date scores the pool combines: z-scored ranks or z-scored raw values")
     ap.add_argument("--diversity", type=float, default=MiningConfig.diversity,
                     help="weight of the max-|rank corr|-with-the-pool penalty in the fitness")
     ap.add_argument("--no-valid-check", action="store_true",

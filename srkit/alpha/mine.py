@@ -39,7 +39,7 @@ from srkit.alpha.formula import SEARCH_OPERATORS, factor_values, parse_factor, s
 from srkit.alpha.metrics import Split, factor_metrics, forward_returns, period_labels
 from srkit.alpha.operators import SEARCH_WINDOWS
 from srkit.alpha.panel import Panel
-from srkit.alpha.pool import SCALES, FactorPool
+from srkit.alpha.pool import FactorPool
 from srkit.core.expr import Expr
 from srkit.core.rng import as_generator
 from srkit.fitness.evaluator import Evaluator
@@ -89,10 +89,6 @@ class MiningConfig:
     ic_blocks : the fitness's rank IC is the worst of this many consecutive blocks of
         train dates (``RankICLoss(blocks=...)``): factors must hold in every sub-period,
         not on average (1: the plain mean over all train dates).
-    pool_scale : how the pool scores its members per date, ``"z"`` (raw z-scores) or
-        ``"rank"`` (z-scored ranks, the rank space of the fitness); see
-        :class:`~srkit.alpha.pool.FactorPool`.  ``"rank"`` gave worse test pools on
-        S&P 500 (4 of 4 seed runs, benchmarks/RESULTS.md section 8).
     valid_check : admit a candidate only when its validation rank IC has the sign of
         its train rank IC and at least ``min_abs_ic`` magnitude (selection on
         validation; the search's feedback stays train-only).
@@ -116,7 +112,6 @@ class MiningConfig:
     windows: tuple[int, ...] = SEARCH_WINDOWS
     valid_check: bool = True
     ic_blocks: int = 1
-    pool_scale: str = "z"
 
     def __post_init__(self) -> None:
         if self.rounds < 1 or self.pool_size < 1 or self.horizon < 1 or self.ic_blocks < 1:
@@ -127,8 +122,6 @@ class MiningConfig:
                 f"and {self.max_scanned_per_round}; raise max_scanned_per_round")
         if self.time_per_round is None and self.evals_per_round is None:
             raise ValueError("give time_per_round or evals_per_round (or both)")
-        if self.pool_scale not in SCALES:
-            raise ValueError(f"unknown pool_scale {self.pool_scale!r}; use one of {SCALES}")
 
 
 @dataclass
@@ -246,8 +239,7 @@ def mine(
                          train_panel.assets[assets])
     data = search_panel.dataset(labels[:, assets])
     opset = search_opset(panel.fields, cfg.operators, cfg.windows)
-    pool = FactorPool(labels, capacity=cfg.pool_size, min_abs_ic=cfg.min_abs_ic, max_corr=cfg.max_corr,
-                      scale=cfg.pool_scale)
+    pool = FactorPool(labels, capacity=cfg.pool_size, min_abs_ic=cfg.min_abs_ic, max_corr=cfg.max_corr)
     budget = Budget(time=cfg.time_per_round, evals=cfg.evals_per_round)
     selection_panel = panel.until(split.valid_end) if cfg.valid_check else train_panel
     valid_labels = split.labels(selection_panel, "valid", cfg.horizon) if cfg.valid_check else None
@@ -293,7 +285,7 @@ def mine(
             # fail validation together: offer distinct ones, distinct as the pool measures it,
             # from each other and from the members (whose near-copies the pool rejects anyway).
             this_round = FactorPool(labels, capacity=cfg.max_scanned_per_round + len(pool), min_abs_ic=0.0,
-                                    max_corr=cfg.max_corr, scale=cfg.pool_scale)
+                                    max_corr=cfg.max_corr)
             for member, member_values in zip(pool.formulas, pool.values):
                 this_round.add(member, member_values)
             admitted, failed_valid, skipped, scanned, n_offered = [], 0, 0, 0, 0
@@ -328,7 +320,7 @@ def mine(
                 break
     except KeyboardInterrupt:
         stopped_by = "interrupt"
-    table = period_table(panel, split, pool.formulas, cfg.horizon, weights=pool.weights, scale=pool.scale)
+    table = period_table(panel, split, pool.formulas, cfg.horizon, weights=pool.weights)
     return MiningResult(pool, table, n_evals, time.perf_counter() - start,
                         getattr(search, "name", type(search).__name__), cfg, rounds, stopped_by)
 
@@ -341,10 +333,9 @@ def period_table(
     *,
     weights: Sequence[float] | Array | None = None,
     combined_name: str = "POOL (combined)",
-    scale: str = "z",
 ) -> Any:
     """One row per formula (and one for the weighted combination when ``weights``
-    are given, in the pool's ``scale``): IC, rank IC, rank IR, rank IC t-statistic
+    are given): IC, rank IC, rank IR, rank IC t-statistic
     and turnover on train, valid and test."""
     import pandas as pd
 
@@ -359,7 +350,7 @@ def period_table(
         (f, v, float(w)) for f, v, w in zip(formulas, values, weights if weights is not None else [math.nan] * len(formulas))
     ]
     if weights is not None and len(values):
-        items.append((combined_name, combine(values, weights, scale), math.nan))
+        items.append((combined_name, combine(values, weights), math.nan))
     for name, v, w in items:
         row: dict[str, Any] = {"formula": name, "weight": w}
         for p in PERIODS:

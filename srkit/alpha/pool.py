@@ -1,11 +1,10 @@
 """A factor pool: a linear combination of factors fitted on train (after AlphaGen).
 
 Every factor and the target are turned into per-date scores (nan -> 0, which is
-the cross-sectional mean): by default z-scores of the raw values (``scale="z"``,
-AlphaGen's choice); ``scale="rank"`` z-scores the cross-sectional ranks instead, so
-that no outlier stock dominates a date's correlation.  Rank space measured worse in
-mining on S&P 500 (benchmarks/RESULTS.md section 8): it admits price levels such as
-``high``, whose rank IC flips sign between years.
+the cross-sectional mean): z-scores of the raw values, AlphaGen's choice.  Scoring
+z-scored cross-sectional ranks instead (a ``scale="rank"`` option, removed in issue
+32) measured worse in mining on S&P 500 (benchmarks/RESULTS.md section 8): it admits
+price levels such as ``high``, whose rank IC flips sign between years.
 
 The pool keeps each member's IC with the target and the mutual-IC matrix (mean
 daily correlation between members), both on the train dates, and fits the weights
@@ -32,9 +31,9 @@ from numpy.typing import NDArray
 
 from srkit.alpha.formula import factor_values, parse_factor
 from srkit.alpha.panel import Panel
-from srkit.fitness.losses import cs_rank, daily_ic
+from srkit.fitness.losses import daily_ic
 
-__all__ = ["FactorPool", "zscore_by_date", "scores_by_date", "combine", "SCALES"]
+__all__ = ["FactorPool", "zscore_by_date", "combine"]
 
 Array = NDArray[np.float64]
 
@@ -48,35 +47,15 @@ def zscore_by_date(values: Array) -> Array:
     return np.where(np.isfinite(z), z, 0.0)
 
 
-#: Per-date scalings a pool can combine its members in.
-SCALES = ("rank", "z")
-
-
-def scores_by_date(values: Array, scale: str = "z") -> Array:
-    """Per-date scores of a factor: z-scored cross-sectional ranks (``"rank"``) or
-    z-scored raw values (``"z"``); non-finite values become 0.
-
-    >>> scores_by_date(np.array([[1.0, 2.0, 1000.0]]), "rank").round(4).tolist()
-    [[-1.2247, 0.0, 1.2247]]
-    >>> scores_by_date(np.array([[1.0, 2.0, 1000.0]]), "z").round(4).tolist()
-    [[-0.7082, -0.706, 1.4142]]
-    """
-    if scale == "rank":
-        return zscore_by_date(cs_rank(values))
-    if scale == "z":
-        return zscore_by_date(values)
-    raise ValueError(f"unknown pool scale {scale!r}; use one of {SCALES}")
-
-
-def combine(values: Sequence[Array], weights: Sequence[float] | Array, scale: str = "z") -> Array:
-    """The weighted sum of the members' per-date scores (:func:`scores_by_date`): a pool's combined factor.
+def combine(values: Sequence[Array], weights: Sequence[float] | Array) -> Array:
+    """The weighted sum of the members' per-date z-scores (:func:`zscore_by_date`): a pool's combined factor.
 
     >>> combine([np.array([[1.0, 2.0, 3.0]])], [2.0]).round(4).tolist()
     [[-2.4495, 0.0, 2.4495]]
     """
     if not len(values):
         raise ValueError("cannot combine an empty list of factors")
-    return sum(float(w) * scores_by_date(v, scale) for w, v in zip(weights, values))  # type: ignore[return-value]
+    return sum(float(w) * zscore_by_date(v) for w, v in zip(weights, values))  # type: ignore[return-value]
 
 
 def _mean_ic(a: Array, b: Array) -> float:
@@ -95,9 +74,6 @@ class FactorPool:
     min_abs_ic : admission threshold on |train IC|.
     max_corr : admission threshold on the largest |mutual IC| with a member.
     ridge : added to the mutual-IC diagonal when solving for the weights.
-    scale : ``"z"`` (default) or ``"rank"``: how members and target are scored per
-        date before ICs, mutual ICs and the combination (:func:`scores_by_date`).
-        With ``"rank"`` the pool's ICs are rank ICs, as in the mining fitness.
 
     Examples
     --------
@@ -115,7 +91,6 @@ class FactorPool:
     min_abs_ic: float = 0.005
     max_corr: float = 0.7
     ridge: float = 1e-4
-    scale: str = "z"
     formulas: list[str] = field(default_factory=list)
     values: list[Array] = field(default_factory=list)
     ics: list[float] = field(default_factory=list)
@@ -125,8 +100,6 @@ class FactorPool:
     def __post_init__(self) -> None:
         if self.capacity < 1:
             raise ValueError("pool capacity must be >= 1")
-        if self.scale not in SCALES:
-            raise ValueError(f"unknown pool scale {self.scale!r}; use one of {SCALES}")
         self._train = np.isfinite(self.labels).any(axis=1)
         self._target = self._scores(self.labels)
         self._z: list[Array] = [self._scores(v) for v in self.values]
@@ -135,7 +108,7 @@ class FactorPool:
         return len(self.formulas)
 
     def _scores(self, values: Array) -> Array:
-        return scores_by_date(values, self.scale)[self._train]
+        return zscore_by_date(values)[self._train]
 
     def ic_of(self, values: Array) -> float:
         """Train IC of a factor as the pool measures it (scored per date, gaps as the mean)."""
@@ -190,7 +163,7 @@ class FactorPool:
         """The pool's factor: sum of weights times the members' per-date scores."""
         if not self.values:
             raise ValueError("the pool is empty")
-        return combine(self.values if values is None else values, self.weights, self.scale)
+        return combine(self.values if values is None else values, self.weights)
 
     @property
     def train_ic(self) -> float:
@@ -202,7 +175,7 @@ class FactorPool:
         return {
             "formulas": list(self.formulas), "weights": self.weights.tolist(), "train_ics": list(self.ics),
             "mutual_ic": self.mutual.tolist(), "capacity": self.capacity,
-            "min_abs_ic": self.min_abs_ic, "max_corr": self.max_corr, "scale": self.scale,
+            "min_abs_ic": self.min_abs_ic, "max_corr": self.max_corr,
             "train_ic": self.train_ic,
         }
 
@@ -226,6 +199,7 @@ class FactorPool:
                 or not isinstance(data.get("weights"), list) or len(data["formulas"]) != len(data["weights"]):
             raise ValueError(f"{path} is not a pool file (it needs lists 'formulas' and 'weights' of one "
                              "length); write one with `srkit alpha mine PRICES --pool FILE` or FactorPool.save")
+        FactorPool.check_scale(data, str(path))
         return data
 
     @classmethod
@@ -235,10 +209,15 @@ class FactorPool:
         return [str(f) for f in data["formulas"]], np.asarray(data["weights"], dtype=np.float64)
 
     @staticmethod
-    def scale_of(saved: Mapping[str, Any]) -> str:
-        """The scale a saved pool (``to_dict()`` output) combines in; pools saved
-        before the field existed were combined in ``"z"``."""
-        return str(saved.get("scale", "z"))
+    def check_scale(saved: Mapping[str, Any], source: str = "the pool") -> None:
+        """Refuse a saved pool (``to_dict()`` output) whose weights were fitted on
+        another per-date scale than z-scores: combining it in z-scores would give a
+        wrong factor silently.  Pools saved without a ``scale`` were fitted in z-scores."""
+        scale = saved.get("scale", "z")
+        if scale != "z":
+            raise ValueError(f"{source} was mined with scale {scale!r}; srkit combines pools in z-scores only "
+                             "since the rank scale was removed (it mined worse pools, benchmarks/RESULTS.md "
+                             "section 8): mine the pool again")
 
     @classmethod
     def combined_from_file(cls, path: str | Path, panel: Panel) -> Array:
@@ -246,5 +225,4 @@ class FactorPool:
         formulas, weights = cls.load_formulas(path)
         if not formulas:
             raise ValueError(f"the pool in {path} is empty; mine longer or relax min_abs_ic / max_corr")
-        scale = cls.scale_of(cls._read(path))
-        return combine([factor_values(parse_factor(f, panel.fields), panel) for f in formulas], weights, scale)
+        return combine([factor_values(parse_factor(f, panel.fields), panel) for f in formulas], weights)

@@ -5,7 +5,7 @@ import pytest
 
 from srkit.alpha.formula import factor_values
 from srkit.alpha.metrics import forward_returns
-from srkit.alpha.pool import FactorPool, combine, scores_by_date, zscore_by_date
+from srkit.alpha.pool import FactorPool, combine, zscore_by_date
 
 
 def _data(seed=0):
@@ -69,30 +69,7 @@ def test_zscore_by_date():
     assert (z[1] == 0).all()
 
 
-def test_rank_scale_is_not_dominated_by_one_outlier_asset():
-    rng, y = _data(4)
-    f = y + rng.standard_normal(y.shape)
-    spiked = f.copy()
-    spiked[:, 0] = np.where(y[:, 0] > 0, -1e6, 1e6)  # one asset, huge and always wrong
-    rank_pool, z_pool = FactorPool(y, scale="rank"), FactorPool(y)
-    # in rank space the outlier is one asset of 40; in raw z-scores it decides every date
-    assert rank_pool.ic_of(spiked) == pytest.approx(rank_pool.ic_of(f), abs=0.1) and rank_pool.ic_of(f) > 0.5
-    assert z_pool.ic_of(spiked) < -0.1
-
-
-def test_scores_by_date_scales_and_bad_scale():
-    v = np.array([[1.0, 2.0, 1000.0, np.nan]])
-    assert scores_by_date(v, "rank")[0].tolist() == pytest.approx([-1.2247448714, 0.0, 1.2247448714, 0.0])
-    assert scores_by_date(v, "z")[0, 2] == pytest.approx(1.4142, abs=1e-4)
-    with pytest.raises(ValueError, match="unknown pool scale"):
-        FactorPool(np.zeros((3, 5)), scale="minmax")
-    from srkit.alpha.mine import MiningConfig
-
-    with pytest.raises(ValueError, match="unknown pool_scale"):
-        MiningConfig(pool_scale="minmax")
-
-
-def test_saved_pool_keeps_its_scale_and_old_files_read_as_z(tmp_path):
+def test_saved_pool_combines_in_z_scores_and_a_rank_pool_is_refused(tmp_path):
     import json
 
     from srkit.alpha.synthetic import synthetic_panel
@@ -101,14 +78,17 @@ def test_saved_pool_keeps_its_scale_and_old_files_read_as_z(tmp_path):
     labels = forward_returns(panel, 1)
     formulas = ["ts_delta(close, 5)", "ts_mean(volume, 10)"]
     values = [factor_values(f, panel) for f in formulas]
-    pool = FactorPool(labels, min_abs_ic=0.0, max_corr=0.99, scale="rank")
+    pool = FactorPool(labels, min_abs_ic=0.0, max_corr=0.99)
     for f, v in zip(formulas, values):
         pool.add(f, v)
     path = tmp_path / "pool.json"
     pool.save(path)
-    np.testing.assert_allclose(FactorPool.combined_from_file(path, panel), combine(values, pool.weights, "rank"))
-    assert not np.allclose(combine(values, pool.weights, "rank"), combine(values, pool.weights, "z"))
+    np.testing.assert_allclose(FactorPool.combined_from_file(path, panel), combine(values, pool.weights))
     saved = json.loads(path.read_text())
-    del saved["scale"]  # a pool saved before the field existed
+    saved["scale"] = "z"  # files written while the option existed say so
     path.write_text(json.dumps(saved))
-    np.testing.assert_allclose(FactorPool.combined_from_file(path, panel), combine(values, pool.weights, "z"))
+    np.testing.assert_allclose(FactorPool.combined_from_file(path, panel), combine(values, pool.weights))
+    saved["scale"] = "rank"  # weights fitted on ranks: combining them in z-scores would be wrong
+    path.write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match=r"pool\.json was mined with scale 'rank'.*mine the pool again"):
+        FactorPool.combined_from_file(path, panel)

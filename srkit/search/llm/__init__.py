@@ -7,7 +7,7 @@
 - :mod:`.searcher`: LLMSearcher for regression; :mod:`.alpha`: the task for alpha factors.
 """
 
-from srkit.search.llm.alpha import ALPHA_DIMENSIONS, AlphaTask, llm_overfit_score, mine_with_llm
+from srkit.search.llm.alpha import ALPHA_DIMENSIONS, AlphaTask, llm_overfit_score
 from srkit.search.llm.client import (
     CallLog,
     Completion,
@@ -25,7 +25,7 @@ from srkit.search.llm.subtrees import frequent_closed_genes, root_genes
 from srkit.search.llm.tree import TreeConfig, TreeEngine
 
 __all__ = [
-    "ALPHA_DIMENSIONS", "AlphaTask", "mine_with_llm", "llm_overfit_score", "CallLog", "Completion", "LLMBudgetExceeded",
+    "ALPHA_DIMENSIONS", "AlphaTask", "llm_overfit_score", "CallLog", "Completion", "LLMBudgetExceeded",
     "LLMClient", "LLMError", "OpenAICompatClient", "GrammarRandomClient", "ScriptedClient",
     "CassetteMiss", "ReplayClient", "parse_reply", "Dimension", "RelativeReward", "LLMConfig",
     "LLMSearcher", "endpoint_configured", "frequent_closed_genes", "root_genes", "TreeConfig", "TreeEngine",

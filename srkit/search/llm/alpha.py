@@ -6,7 +6,8 @@ e.g. ``{"rank_ic": ..., "rank_ir": ..., "turnover": ..., "max_corr": ...}``).
 Scores per dimension are relative to the repository of scored factors (Alpha
 Jungle's reward); few-shot examples for effectiveness and stability are the
 repository's best factors in that dimension.  Wiring it into alpha mining is a
-matter of building the operator set and the scoring function.
+matter of building the operator set and the scoring function; the search itself is
+a :class:`~srkit.search.llm.tree.TreeEngine` over the task (``srkit.alpha.llm``).
 """
 
 from __future__ import annotations
@@ -14,17 +15,15 @@ from __future__ import annotations
 import math
 from typing import Callable, Mapping, Sequence
 
-import numpy as np
-
 from srkit.core.expr import Expr
 from srkit.core.operators import OperatorSet
 from srkit.search.llm.client import LLMClient
 from srkit.search.llm.prompts import alpha_prompt, overfit_prompt, parse_overfit_score
 from srkit.search.llm.reply import ParsedReply, parse_reply
 from srkit.search.llm.reward import Dimension, RelativeReward
-from srkit.search.llm.tree import Node, Scored, TreeConfig, TreeEngine
+from srkit.search.llm.tree import Node, Scored
 
-__all__ = ["ALPHA_DIMENSIONS", "AlphaTask", "mine_with_llm", "llm_overfit_score"]
+__all__ = ["ALPHA_DIMENSIONS", "AlphaTask", "llm_overfit_score"]
 
 #: Alpha Jungle's five dimensions over the metric names a scoring function returns.
 ALPHA_DIMENSIONS: tuple[Dimension, ...] = (
@@ -135,22 +134,6 @@ class AlphaTask:
 
     def quality(self, scored: Scored, reward: float) -> float:
         return reward
-
-
-def mine_with_llm(
-    task: AlphaTask,
-    client: LLMClient,
-    rng: np.random.Generator,
-    *,
-    steps: int,
-    config: TreeConfig | None = None,
-) -> TreeEngine:
-    """Run ``steps`` tree-search steps (tree starts and expansions); returns the engine
-    (its ``task.scored`` holds every scored factor, ``trees`` the trees)."""
-    engine = TreeEngine(task, client, config or TreeConfig(), rng)
-    for _ in range(steps):
-        engine.step()
-    return engine
 
 
 def llm_overfit_score(

@@ -15,7 +15,7 @@ from srkit.search.llm import (
     LLMSearcher,
     ScriptedClient,
     TreeConfig,
-    mine_with_llm,
+    TreeEngine,
 )
 from srkit.search.floor.random_formulas import random_expr
 from srkit.search.llm.client import Completion, LLMBudgetExceeded
@@ -135,6 +135,13 @@ def test_prompts_show_units_statistics_front_and_avoid_list():
     assert "Try to avoid including the following sub-expressions: `x0 * x1`" in later
 
 
+def _run_tree(engine: TreeEngine, steps: int) -> TreeEngine:
+    """``steps`` tree-search steps (tree starts and expansions)."""
+    for _ in range(steps):
+        engine.step()
+    return engine
+
+
 def test_alpha_task_runs_the_tree_search_on_plain_data_and_a_scoring_callable():
     rng = np.random.default_rng(0)
     fields = ["close", "open", "volume"]
@@ -153,12 +160,12 @@ def test_alpha_task_runs_the_tree_search_on_plain_data_and_a_scoring_callable():
     dims = [Dimension("effectiveness", metric="rank_ic"), Dimension("turnover", False, metric="turnover")]
     task = AlphaTask(ops, score, windows=[5, 10, 20], dimensions=dims, min_repository=3)
     client = GrammarRandomClient(ops, np.random.default_rng(1))
-    engine = mine_with_llm(task, client, np.random.default_rng(2), steps=30, config=TreeConfig(n_per_call=4))
+    engine = _run_tree(TreeEngine(task, client, TreeConfig(n_per_call=4), np.random.default_rng(2)), steps=30)
     assert len(task.scored) >= 60 and engine.trees
     best = max(task.scored, key=lambda s: s.metrics["rank_ic"])
     assert best.metrics["rank_ic"] > 0.5  # the random baseline finds the planted ratio's signal
     client = ScriptedClient(["close / open"], cycle=True)
-    engine = mine_with_llm(task, client, np.random.default_rng(3), steps=2)
+    _run_tree(TreeEngine(task, client, TreeConfig(), np.random.default_rng(3)), steps=2)
     prompt = client.calls[1][-1]["content"]
     assert "Rolling windows must be one of: 5, 10, 20" in prompt and "Available fields: close, open, volume" in prompt
     assert "effectiveness" in prompt and "turnover" in prompt

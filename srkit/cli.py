@@ -109,6 +109,9 @@ def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0
     p.add_argument("--operators", help="comma-separated operator names (default: add,sub,mul,div,sin,cos,exp,log,sqrt,pow)")
     p.add_argument("--loss", default="mse", help="mse, nmse, rmse, mae or r2 (default mse)")
     p.add_argument("--max-size", type=int, default=30, help="largest formula in nodes (default 30)")
+    p.add_argument("--search-rows", type=int, default=10_000,
+                   help="search on this many rows drawn at random when the data has more, then refit the "
+                        "front on all rows (default 10000; 0: always all rows)")
     p.add_argument("--selection", default="best", choices=["best", "accuracy", "score"],
                    help="model selection on the Pareto front (default best)")
     p.add_argument("--seed", type=int, default=default_seed,
@@ -185,7 +188,7 @@ def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         searcher = make_searcher(args.searcher, **_searcher_options(args.searcher_option))
     return SymbolicRegressor(
         searcher=searcher, operators=operators, time_budget=args.time_budget,
-        max_evals=args.max_evals, loss=args.loss, max_size=args.max_size,
+        max_evals=args.max_evals, loss=args.loss, max_size=args.max_size, search_rows=args.search_rows or None,
         model_selection=args.selection, random_state=args.seed, n_jobs=args.n_jobs,
         verbose=0 if args.quiet else 1, llm=llm_settings(args),
     )

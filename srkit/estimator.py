@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -86,6 +87,10 @@ class SymbolicRegressor:
     max_iterations : budget in searcher iterations (GP generations).
     loss : "mse", "nmse", "rmse", "mae" or "r2".
     max_size, max_depth : limits on the expressions searched.
+    search_rows : with more rows than this, the search scores candidates on this many
+        rows drawn at random (the same ones throughout), and the front is then refitted
+        and re-scored on all rows (5% of a time budget is kept for that); None: always
+        all rows.
     model_selection : "best", "accuracy" or "score" (as PySR defines them).
     random_state : int or ``numpy.random.Generator``; the same seed gives the same
         front with a fixed ``max_evals``/``max_iterations`` budget, whatever ``n_jobs``.
@@ -120,6 +125,7 @@ class SymbolicRegressor:
         loss: str = "mse",
         max_size: int = 30,
         max_depth: int = 10,
+        search_rows: int | None = 10_000,
         model_selection: str = "best",
         random_state: int | np.random.Generator | None = None,
         n_jobs: int = 1,
@@ -138,6 +144,7 @@ class SymbolicRegressor:
         self.loss = loss
         self.max_size = max_size
         self.max_depth = max_depth
+        self.search_rows = search_rows
         self.model_selection = model_selection
         self.random_state = random_state
         self.n_jobs = n_jobs
@@ -151,7 +158,7 @@ class SymbolicRegressor:
     # ------------------------------------------------------------------ sklearn
     _PARAMS = (
         "searcher", "operators", "time_budget", "max_evals", "max_iterations", "loss", "max_size",
-        "max_depth", "model_selection", "random_state", "n_jobs", "parallel_backend", "verbose",
+        "max_depth", "search_rows", "model_selection", "random_state", "n_jobs", "parallel_backend", "verbose",
         "warm_start", "fitter", "callbacks", "llm",
     )
 
@@ -196,6 +203,9 @@ class SymbolicRegressor:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.search_rows is not None and (isinstance(self.search_rows, bool) or not isinstance(self.search_rows, int)
+                                             or self.search_rows < 2):
+            raise ValueError(f"search_rows must be an integer >= 2 or None (all rows), got {self.search_rows!r}")
         if not isinstance(self.n_jobs, int) or self.n_jobs == 0 or self.n_jobs < -1:
             raise ValueError(f"n_jobs must be a positive integer or -1 (all cores), got {self.n_jobs!r}")
         return Budget(
@@ -262,11 +272,34 @@ class SymbolicRegressor:
             from srkit.callbacks import ProgressPrinter
 
             callbacks.append(ProgressPrinter())
-        result = searcher.search(problem, budget=budget, rng=rng, callbacks=callbacks)
+        result = self._search(searcher, problem, budget, rng, callbacks)
         if result.best is None:
             raise NoFormulaError(result)
         self._set_result(result, data.feature_names, registry)
         return self
+
+    def _search(self, searcher: Any, problem: Problem, budget: Budget, rng: np.random.Generator,
+                callbacks: Sequence[Callback]) -> SearchResult:
+        """Run the search, on a row subsample of large data with the front refitted on all rows."""
+        import time
+
+        from srkit.search.floor.rows import REFIT_SHARE, choose_rows, on_rows, refit_on_all_rows
+
+        rows = choose_rows(problem.dataset.n_samples, self.search_rows, rng)
+        self.n_search_rows_ = problem.dataset.n_samples if rows is None else len(rows)
+        if rows is None:
+            return searcher.search(problem, budget=budget, rng=rng, callbacks=callbacks)  # type: ignore[no-any-return]
+        # a share of a time or evaluation budget is kept for the refit on all rows
+        search_budget = replace(
+            budget, time=None if budget.time is None else budget.time * (1 - REFIT_SHARE),
+            evals=None if budget.evals is None else int(budget.evals * (1 - REFIT_SHARE)))
+        result = searcher.search(on_rows(problem, rows), budget=search_budget, rng=rng, callbacks=callbacks)
+        if not result.front:
+            return result  # type: ignore[no-any-return]
+        deadline = None if budget.time is None else time.perf_counter() + budget.time * REFIT_SHARE
+        if result.interrupted:  # after Ctrl-C: re-score on all rows, no refits
+            deadline = time.perf_counter()
+        return refit_on_all_rows(result, problem, deadline, budget.evals)
 
     def _set_result(self, result: SearchResult, feature_names: Sequence[str], registry: OperatorRegistry) -> None:
         self.result_ = result

@@ -7,6 +7,8 @@ several of them use lives here, one concept per module:
   terms fitted by least squares (:class:`~srkit.search.floor.closed_form.TermRegression`)
 - :mod:`~srkit.search.floor.random_formulas`: the one random-formula generator
   (:func:`~srkit.search.floor.random_formulas.random_expr`)
+- :mod:`~srkit.search.floor.rows`: search large data on a row subsample, then refit
+  and re-score the front on all rows
 
 The floor imports the core and the fitness layer only: no searcher, no ``srkit.alpha``.
 """

@@ -13,7 +13,6 @@ evaluation; a fixed subset keeps the fit cache valid and the search deterministi
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 
 import numpy as np
@@ -58,39 +57,33 @@ def on_rows(problem: Problem, rows: np.ndarray) -> Problem:
 
 def refit_on_all_rows(result: SearchResult, problem: Problem, deadline: float | None = None,
                       max_evals: int | None = None) -> SearchResult:
-    """``result``'s front refitted (coefficients by the full evaluator's fitter, starting
-    from the subsample's values) and re-scored on all of ``problem``'s rows, the model
+    """``result``'s front re-scored and refitted on all of ``problem``'s rows, the model
     chosen again on those losses.
 
-    Refits run until ``deadline`` (a :func:`time.perf_counter` time) or ``max_evals`` (the
-    evaluator's absolute count), the formula chosen on the subsample first, then by
-    subsample loss; formulas left over are re-scored with their subsample coefficients
-    (one evaluation each, past the budget if need be, so that every loss on the front is
-    a full-data loss).  The refit's time is added to the result's ``wall_time``.
+    Every formula is first re-scored with its subsample coefficients (one evaluation
+    each, so that every loss on the front is a full-data loss however little time is
+    left); then coefficients are refitted by the full evaluator's fitter, starting from
+    the subsample's values, until ``deadline`` (a :func:`time.perf_counter` time) or
+    ``max_evals`` (the evaluator's absolute count): the formula chosen on the subsample
+    first, then by subsample loss.  The time taken is added to ``wall_time``.
     """
     start = time.perf_counter()
     evaluator = problem.evaluator
-    entries = result.front.entries()
     chosen = result.best.expr if result.best is not None else None
-    order = sorted(entries, key=lambda e: (e.expr != chosen, e.loss))
+    order = sorted(result.front.entries(), key=lambda e: (e.expr != chosen, e.loss))
     front = problem.new_front()
     with evaluator.meter.limited() as meter:
         meter.max_evals = meter.deadline = None  # the search's budget is spent; the refit has its own
         for entry in order:
-            expr = entry.expr
-            in_budget = ((deadline is None or time.perf_counter() < deadline)
-                         and (max_evals is None or evaluator.n_evals < max_evals))
-            if expr.n_coefs and in_budget:
-                meter.deadline, meter.max_evals = deadline, max_evals
-                try:
-                    expr, loss = evaluator.fit(expr)
-                except BudgetSpent:
-                    expr, loss = entry.expr, math.nan
-                meter.deadline = meter.max_evals = None
-                if not math.isnan(loss):
-                    front.update(expr, loss)
-                    continue
-            front.update(expr, evaluator.loss(expr))
+            front.update(entry.expr, evaluator.loss(entry.expr))
+        meter.deadline, meter.max_evals = deadline, max_evals
+        for entry in order:
+            if not entry.expr.n_coefs:
+                continue
+            try:
+                front.update(*evaluator.fit(entry.expr))
+            except BudgetSpent:
+                break
     best = front.select(problem.selection) if front else None
     return dataclasses.replace(result, front=front, best=best, n_evals=evaluator.n_evals,
                                wall_time=result.wall_time + time.perf_counter() - start)

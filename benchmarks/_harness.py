@@ -360,6 +360,19 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
+def timed_fit(searcher: str, X: Any, y: Any, **options: Any) -> tuple[Any, float]:
+    """``SymbolicRegressor(searcher=..., **options).fit(X, y)`` and the seconds the ``fit``
+    call took; ``searcher="default"`` names none (whatever the default is)."""
+    import srkit
+
+    if searcher != "default":
+        options["searcher"] = searcher
+    model = srkit.SymbolicRegressor(**options)
+    start = time.perf_counter()
+    model.fit(X, y)
+    return model, time.perf_counter() - start
+
+
 def git_state() -> tuple[str, bool]:
     """The checked-out commit (short hash) and whether the tree has uncommitted changes."""
     root = Path(__file__).resolve().parent.parent

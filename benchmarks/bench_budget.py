@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import git_state, machine  # noqa: E402
+from _harness import git_state, machine, timed_fit  # noqa: E402
 
 SEARCHERS = ("default", "gp", "mcts", "dsn", "llm")
 
@@ -39,18 +39,10 @@ def child(searcher: str, rows: int, time_budget: float | None, max_evals: int | 
     """One fit in this process; returns the measured row."""
     import numpy as np
 
-    import srkit
-
     rng = np.random.default_rng(0)
     X = rng.uniform(0.5, 2.0, (rows, 3))
     y = 2.5 * X[:, 0] * X[:, 1] - X[:, 2] ** 2 + 0.3 * np.sin(3 * X[:, 0])
-    kwargs: dict[str, Any] = {"time_budget": time_budget, "max_evals": max_evals, "random_state": 0}
-    if searcher != "default":
-        kwargs["searcher"] = searcher
-    model = srkit.SymbolicRegressor(**kwargs)
-    start = time.perf_counter()
-    model.fit(X, y)
-    fit_s = time.perf_counter() - start
+    model, fit_s = timed_fit(searcher, X, y, time_budget=time_budget, max_evals=max_evals, random_state=0)
     res = model.result_
     return {"searcher": res.searcher if searcher != "default" else f"default ({res.searcher})",
             "rows": rows, "time_budget": time_budget, "max_evals": max_evals,

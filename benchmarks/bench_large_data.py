@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _harness import git_state, machine  # noqa: E402
+from _harness import git_state, machine, timed_fit  # noqa: E402
 
 LAW = "1.5*x0*x1 + sin(x2)"  # x0..x2 matter; the other 7 of the 10 columns do not
 
@@ -43,13 +43,7 @@ def child(searcher: str, budget: float, search_rows: int | None) -> dict[str, An
     import srkit
 
     X, y = _data(100_000, 0.01, 0)
-    kwargs: dict[str, Any] = {"time_budget": budget, "random_state": 0, "search_rows": search_rows}
-    if searcher != "default":
-        kwargs["searcher"] = searcher
-    model = srkit.SymbolicRegressor(**kwargs)
-    start = time.perf_counter()
-    model.fit(X, y)
-    wall = time.perf_counter() - start
+    model, wall = timed_fit(searcher, X, y, time_budget=budget, random_state=0, search_rows=search_rows)
     found = model.sympy(precision=4)
     names = [f"x{j}" for j in range(10)]
     truth = srkit.parse(LAW, names).to_sympy()

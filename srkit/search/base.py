@@ -233,7 +233,9 @@ def run_search(
     for cb in callbacks:
         cb.on_search_begin(state)
     deadline = None if budget.time is None else state.start + budget.time
-    tick = (lambda: [cb.on_progress(state) for cb in callbacks]) if callbacks else None
+    # (duck-typed callbacks written before on_progress existed may lack it)
+    hooks = [hook for cb in callbacks if (hook := getattr(cb, "on_progress", None)) is not None]
+    tick = (lambda: [hook(state) for hook in hooks]) if hooks else None
     try:
         with one_blas_thread(), problem.evaluator.meter.limited(budget.evals, deadline, tick):
             loop(state)

@@ -390,10 +390,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (SystemExit, GeneratorExit):  # argparse's own usage errors and --help
         raise
     except BrokenPipeError:  # `srkit ... | head`: the reader left; nothing to report
-        try:
+        with contextlib.suppress(OSError):
             sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at exit
-        except OSError:  # pragma: no cover
-            pass
         return 141
     except BaseException as exc:
         if _debug_requested(args):

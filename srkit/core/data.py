@@ -6,6 +6,7 @@ with a message that names the problem and the fix.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -412,10 +413,8 @@ def _lines_text(lines: Sequence[int], limit: int = 5) -> str:
 
 def _parse_numbers(cells: list[str]) -> tuple[NDArray[np.float64], list[int]]:
     """Cells as float64 (nan for a missing cell) and the indices of cells that are not numbers."""
-    try:
-        return np.array(cells, dtype=np.float64), []  # fast path: numpy parses the strings in C
-    except ValueError:
-        pass
+    with contextlib.suppress(ValueError):  # fast path: numpy parses the strings in C
+        return np.array(cells, dtype=np.float64), []
     out = np.empty(len(cells))
     bad = []
     for i, cell in enumerate(cells):

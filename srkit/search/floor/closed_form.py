@@ -438,12 +438,16 @@ class TermRegression:
 
         def offer_and_note(expr: Expr, loss: float) -> None:
             nonlocal exact
-            exact = exact or loss <= self.evaluator.loss_floor
+            exact = exact or self.evaluator.is_exact(expr, loss)
             offer(expr, loss)
 
         for extra, nested in passes:
-            pool = pool + list(extra) if nested else list(extra)
-            terms, A = self._matrix(pool, stop)
+            # (the nested libraries grow from the monomials alone: the passes before them
+            # are not part of the pool, or the monomial pass had 188 columns on two
+            # variables, too many for the exhaustive pairs that find 2.5*x0*x1 - x1**2)
+            if nested:
+                pool = pool + list(extra)
+            terms, A = self._matrix(pool if nested else list(extra), stop)
             if not A.shape[1] or stop():
                 continue
             columns = tuple(_key(t) for t in terms)

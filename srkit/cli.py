@@ -100,9 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0,
                         default_seed: int | None = None) -> None:
+    from srkit.core.pareto import SELECTIONS
     from srkit.search import SEARCHERS
 
-    p.add_argument("--searcher", default="gp", choices=sorted(SEARCHERS), help="search method (default gp)")
+    p.add_argument("--searcher", default="auto", choices=sorted(SEARCHERS),
+                   help="search method (default auto: closed form, then mcts, dsn and gp as one portfolio)")
     p.add_argument("--time-budget", type=float, default=default_budget,
                    help=f"seconds of search (default {default_budget:g})")
     p.add_argument("--max-evals", type=int, help="evaluation budget")
@@ -112,8 +114,9 @@ def _add_search_options(p: argparse.ArgumentParser, default_budget: float = 60.0
     p.add_argument("--search-rows", type=int, default=10_000,
                    help="search on this many rows drawn at random when the data has more, then refit the "
                         "front on all rows (default 10000; 0: always all rows)")
-    p.add_argument("--selection", default="best", choices=["best", "accuracy", "score"],
-                   help="model selection on the Pareto front (default best)")
+    p.add_argument("--selection", default="mdl", choices=list(SELECTIONS),
+                   help="model selection on the Pareto front: mdl (shortest description; does not "
+                        "chase noise), or PySR's best, accuracy, score (default mdl)")
     p.add_argument("--seed", type=int, default=default_seed,
                    help="random seed (same seed + eval budget: same result)"
                         + (f"; default {default_seed}" if default_seed is not None else ""))

@@ -21,7 +21,7 @@ from srkit.core.builtins import DEFAULT_OPERATORS, default_registry
 from srkit.core.data import as_dataset, check_fittable
 from srkit.core.expr import Expr
 from srkit.core.operators import Operator, OperatorRegistry, OperatorSet
-from srkit.core.pareto import ParetoEntry, ParetoFront
+from srkit.core.pareto import SELECTIONS, ParetoEntry, ParetoFront
 from srkit.core.parse import parse
 from srkit.core.rng import as_generator
 from srkit.fitness.coefficients import CoefficientFitter
@@ -77,21 +77,26 @@ class SymbolicRegressor:
 
     Parameters
     ----------
-    searcher : ``"gp"`` or a searcher object (e.g. ``GPSearcher(GPConfig(...))``).
+    searcher : ``"auto"`` (the default: the closed-form step, then mcts, dsn and gp as one
+        portfolio, see :mod:`srkit.search.auto`), ``"gp"``, ``"mcts"``, ``"dsn"``, ``"llm"``, or
+        a searcher object (e.g. ``GPSearcher(GPConfig(...))``).
     operators : operator names (``["add", "mul", "sin"]``), a mapping name -> sampling
         weight, or :class:`~srkit.core.operators.Operator` records of your own.
         Default: add, sub, mul, div, sin, cos, exp, log, sqrt, pow.
     time_budget : seconds of search (None: no time limit; then set ``max_evals``
         or ``max_iterations``).
     max_evals : budget in evaluations (one pass of a candidate over the data).
-    max_iterations : budget in searcher iterations (GP generations).
+    max_iterations : budget in searcher iterations (gp: generations; mcts: epochs; dsn:
+        controller batches; auto: its members' iterations, shared out like a time budget).
     loss : "mse", "nmse", "rmse", "mae" or "r2".
     max_size, max_depth : limits on the expressions searched.
     search_rows : with more rows than this, the search scores candidates on this many
         rows drawn at random (the same ones throughout), and the front is then refitted
         and re-scored on all rows (5% of a time budget is kept for that); None: always
         all rows.
-    model_selection : "best", "accuracy" or "score" (as PySR defines them).
+    model_selection : "mdl" (the shortest description of the data: residuals plus formula;
+        it does not keep terms that only fit noise), or "best", "accuracy", "score" as PySR
+        defines them (see :mod:`srkit.core.pareto`).
     random_state : int or ``numpy.random.Generator``; the same seed gives the same
         front with a fixed ``max_evals``/``max_iterations`` budget, whatever ``n_jobs``.
     n_jobs, parallel_backend : parallel coefficient fitting through joblib
@@ -116,7 +121,7 @@ class SymbolicRegressor:
 
     def __init__(
         self,
-        searcher: str | Any = "gp",
+        searcher: str | Any = "auto",
         *,
         operators: Sequence[str | Operator] | Mapping[str, float] | None = None,
         time_budget: float | None = 60.0,
@@ -126,7 +131,7 @@ class SymbolicRegressor:
         max_size: int = 30,
         max_depth: int = 10,
         search_rows: int | None = 10_000,
-        model_selection: str = "best",
+        model_selection: str = "mdl",
         random_state: int | np.random.Generator | None = None,
         n_jobs: int = 1,
         parallel_backend: str = "loky",
@@ -195,9 +200,9 @@ class SymbolicRegressor:
             raise ValueError(
                 "no budget: set time_budget (seconds), max_evals or max_iterations so the search can end"
             )
-        if self.model_selection not in ("best", "accuracy", "score"):
+        if self.model_selection not in SELECTIONS:
             raise ValueError(
-                f"model_selection must be 'best', 'accuracy' or 'score', got {self.model_selection!r}"
+                f"model_selection must be one of {', '.join(map(repr, SELECTIONS))}, got {self.model_selection!r}"
             )
         for name in ("max_size", "max_depth"):
             value = getattr(self, name)
@@ -280,7 +285,20 @@ class SymbolicRegressor:
 
     def _search(self, searcher: Any, problem: Problem, budget: Budget, rng: np.random.Generator,
                 callbacks: Sequence[Callback]) -> SearchResult:
-        """Run the search, on a row subsample of large data with the front refitted on all rows."""
+        """Run the search (on a row subsample of large data, with the front refitted on all
+        rows), then round the front's constants where the data cannot tell (``polish``)."""
+        import time
+
+        from srkit.search.floor.polish import POLISH_SHARE, polish
+
+        result = self._search_rows(searcher, problem, budget, rng, callbacks)
+        if result.interrupted or not result.front:
+            return result
+        deadline = None if budget.time is None else time.perf_counter() + POLISH_SHARE * budget.time
+        return polish(result, problem, deadline)
+
+    def _search_rows(self, searcher: Any, problem: Problem, budget: Budget, rng: np.random.Generator,
+                     callbacks: Sequence[Callback]) -> SearchResult:
         import time
 
         from srkit.search.floor.rows import REFIT_SHARE, choose_rows, on_rows, refit_on_all_rows
@@ -392,6 +410,8 @@ class SymbolicRegressor:
             "operators": [op.name for op in opset.operators],
             "model_selection": self.model_selection,
             "loss_floor": self.result_.front.loss_floor,
+            "n_samples": self.result_.front.n_samples,
+            "loss_power": self.result_.front.loss_power,
             "selected": next(i for i, e in enumerate(entries) if e.expr == self.best_.expr),
             "front": [
                 {"equation": str(e.expr), "loss": e.loss, "complexity": e.complexity} for e in entries
@@ -451,7 +471,8 @@ def load(path: str | Path, *, registry: OperatorRegistry | None = None) -> Symbo
     except (ValueError, KeyError, TypeError) as exc:
         why = str(exc).split(" Known operators:")[0].rstrip(".")  # the full list is pages long
         raise bad(f"{why}; a model with operators of your own loads with load(path, registry=...)") from None
-    front = ParetoFront(loss_floor=data["loss_floor"])
+    front = ParetoFront(loss_floor=data["loss_floor"], n_samples=data.get("n_samples"),
+                        loss_power=data.get("loss_power"))
     exprs = []
     for i, rec in enumerate(records):
         try:
@@ -556,8 +577,12 @@ def _model_record(path: str | Path) -> dict[str, Any]:
         raise bad(f'"selected" is {selected} but the front has {len(front)} entries (0 to {len(front) - 1})')
     data["loss_floor"] = need("loss_floor", lambda v: is_num(v) and v >= 0, "a number >= 0",
                               data.get("loss_floor", 0.0))
-    data["model_selection"] = need("model_selection", lambda v: v in ("best", "accuracy", "score"),
-                                   "'best', 'accuracy' or 'score'", data.get("model_selection", "best"))
+    data["model_selection"] = need("model_selection", lambda v: v in SELECTIONS,
+                                   ", ".join(repr(s) for s in SELECTIONS[:-1]) + f" or {SELECTIONS[-1]!r}", data.get("model_selection", "best"))
+    data["n_samples"] = need("n_samples", lambda v: v is None or (is_int(v) and v > 0), "a positive integer or null",
+                             data.get("n_samples"))
+    data["loss_power"] = need("loss_power", lambda v: v is None or (is_num(v) and v > 0), "a positive number or null",
+                              data.get("loss_power"))
     for key, ok, expected in (("n_evals", is_int, "an integer"), ("iterations", is_int, "an integer"),
                               ("wall_time", is_num, "a number"),
                               ("seed", lambda v: v is None or is_int(v), "an integer or null"),

@@ -15,7 +15,8 @@ def test_progress_printer_shows_iteration_loss_and_equation(monkeypatch):
     monkeypatch.setattr(srkit.fitness.evaluator, "CLOCK_EVERY", 0)
     stream = io.StringIO()
     X = np.random.default_rng(0).uniform(-1, 1, (30, 1))
-    SymbolicRegressor(operators=["add", "mul"], time_budget=None, max_iterations=3, random_state=0,
+    # (gp: its first population is scored before an iteration ends; auto's closed form ends at once)
+    SymbolicRegressor("gp", operators=["add", "mul"], time_budget=None, max_iterations=3, random_state=0,
                       callbacks=[ProgressPrinter(interval=0.0, stream=stream)]).fit(X, X[:, 0] * 3)
     lines = stream.getvalue().strip().splitlines()
     # lines come while the first population is scored, before any iteration ends

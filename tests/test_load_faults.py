@@ -76,7 +76,7 @@ def test_a_good_record_loads_and_predicts(tmp_path: Path) -> None:
     (_edited(lambda d: d.update(selected="1")), '"selected" must be an integer index into front'),
     (_edited(lambda d: d.update(selected=True)), '"selected" must be an integer index into front'),
     (_edited(lambda d: d.update(loss_floor=-1)), '"loss_floor" must be a number >= 0'),
-    (_edited(lambda d: d.update(model_selection="fast")), "\"model_selection\" must be 'best', 'accuracy' or 'score'"),
+    (_edited(lambda d: d.update(model_selection="fast")), "\"model_selection\" must be 'mdl', 'best', 'accuracy' or 'score'"),
     (_edited(lambda d: d.update(search=[])), '"search" must be an object, got list'),
     (_edited(lambda d: d["search"].update(n_evals="ten")), '"search.n_evals" must be an integer'),
     (_edited(lambda d: d.update(operators=["add", "mull"])), "unknown operator 'mull'. Did you mean 'mul'"),

@@ -10,13 +10,13 @@ from __future__ import annotations
 import math
 import zlib
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from srkit.core.expr import Expr
+from srkit.core.rationals import simple_rational
 
 __all__ = ["CoefficientFitter", "simple_rational", "snap_value"]
 
@@ -131,23 +131,6 @@ class CoefficientFitter:
             if trial_loss <= tol:
                 best, loss = trial, min(loss, trial_loss)
         return best, loss
-
-
-def simple_rational(value: float, max_denominator: int = 12, rel_tol: float = 1e-6) -> Fraction | None:
-    """The rational p/q with the smallest ``q <= max_denominator`` within
-    ``rel_tol * max(1, |value|)`` of ``value``, or None.
-
-    >>> simple_rational(0.4999999), simple_rational(3e-9), simple_rational(3.39)
-    (Fraction(1, 2), Fraction(0, 1), None)
-    """
-    if not math.isfinite(value):
-        return None
-    bound = rel_tol * max(1.0, abs(value))
-    for q in range(1, max_denominator + 1):
-        p = round(value * q)
-        if abs(value - p / q) <= bound:
-            return Fraction(p, q)
-    return None
 
 
 def snap_value(value: float, max_denominator: int = 12, rel_tol: float = 1e-6) -> float:

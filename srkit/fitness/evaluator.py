@@ -21,6 +21,7 @@ import math
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
@@ -28,6 +29,7 @@ from numpy.typing import NDArray
 
 from srkit.core.data import Dataset
 from srkit.core.expr import Expr
+from srkit.core.rationals import rational_cost, simple_rational
 from srkit.fitness.coefficients import CoefficientFitter
 from srkit.fitness.interpreter import interpret
 from srkit.fitness.linear import linear_scale
@@ -258,6 +260,26 @@ class Evaluator:
         # Losses below this are round-off: exact fits are all equally exact.
         # (the minimum is applied after scaling: 1e-300 * 1e-24 would underflow to 0)
         self.loss_floor = max(float(np.mean(y * y)) * 1e-24, 1e-300) if self.loss_fn is mse else 0.0
+        #: the loss as a power of the residuals' scale (mse: 2), for "mdl" selection; None
+        #: for losses that are not likelihoods (rank IC) or panels
+        self.loss_power: float | None = getattr(self.loss_fn, "power", None) if len(shape) == 1 else None
+
+    def is_exact(self, expr: Expr, loss: float) -> bool:
+        """True when ``loss`` is round-off (at most ``loss_floor``) and ``expr`` has too few
+        coefficients to have met the data by accident: at most ``n/2 - 1`` for ``n`` rows.
+        With as many coefficients as rows, a formula interpolates noisy data exactly, and a
+        search that stopped on that "exact" fit would stop on noise.
+
+        >>> import numpy as np
+        >>> from srkit.core.data import as_dataset
+        >>> from srkit.core.parse import parse
+        >>> x = np.array([[1.0], [2.0], [3.0]])
+        >>> ev = Evaluator(as_dataset(x, np.array([1.0, 5.0, 2.0])))  # three noisy rows
+        >>> line = parse("1.5*x0 + 0.1")
+        >>> ev.is_exact(line, 0.0), Evaluator(as_dataset(np.ones((8, 1)), np.arange(8.0))).is_exact(line, 0.0)
+        (False, True)
+        """
+        return loss <= self.loss_floor and 2 * (expr.n_coefs + 1) <= self.dataset.n_samples
 
     # ------------------------------------------------------------------ budget
     @property
@@ -376,6 +398,55 @@ class Evaluator:
         fitted, loss = _fit_one(self, expr, self.meter.spend)
         self._remember(key, fitted, loss)
         return fitted, loss
+
+    def snap(self, expr: Expr, loss: float | None = None) -> tuple[Expr, float]:
+        """``expr`` with each constant rounded to a simple rational (denominator at most 12,
+        or 0) wherever the data cannot tell the difference; returns ``(expr, loss)``.
+
+        The fitter snaps only what costs nothing (round-off), which is all an exact fit
+        needs.  On noisy data a law's constants come out as 1.0021 or 0.4987 and its
+        spurious terms with weights like 0.003: each is kept only if the loss it saves is
+        worth a free parameter by the Bayesian information criterion, i.e. the snapped loss
+        may be at most ``n**(power / (2 n))`` times the loss per constant rounded (0.09%
+        on 10,000 rows, 16% on 20).  Losses that are not likelihoods (``power`` unknown)
+        and exact fits are returned as they are.
+
+        >>> import numpy as np
+        >>> from srkit.core.data import as_dataset
+        >>> from srkit.core.parse import parse
+        >>> x = np.linspace(-1, 1, 200)
+        >>> y = x**2 + x + np.random.default_rng(0).normal(0, 0.01, 200)
+        >>> ev = Evaluator(as_dataset(x[:, None], y))
+        >>> fitted, loss = ev.fit(parse("1.1*x0*x0 + 0.9*x0 + 0.1"))
+        >>> print(fitted.format(3), "->", ev.snap(fitted, loss)[0].format(3))
+        0.998 * x0 * x0 + 0.999 * x0 + 0.000841 -> 1 * x0 * x0 + 1 * x0 + 0
+        """
+        if loss is None:
+            loss = self.loss(expr)
+        if self.loss_power is None or not expr.n_coefs or not (self.loss_floor < loss < math.inf):
+            return expr, loss
+        n = self.dataset.n_samples
+        per_constant = math.exp(self.loss_power * math.log(n) / (2 * n))
+        coefs = expr.coefs.copy()
+        budget, snapped = loss, 0
+        # nearest candidates first: a constant that is 1.0002 is tried before one that is 0.87
+        # (only rationals cheaper to write than a free constant, log(n)/2 nats: on 20 rows
+        # 0, 1, 2, 1/2; on 10,000 also 29/8; "mdl" selection charges constants the same way)
+        candidates = sorted(
+            (abs(c - r) / max(1.0, abs(c)), j, r) for j, c in enumerate(coefs)
+            for r in _rationals_near(float(c), max_cost=0.5 * math.log(n))
+        )
+        done: set[int] = set()
+        for _, j, r in candidates:
+            if j in done:
+                continue
+            trial = coefs.copy()
+            trial[j] = r
+            trial_loss = self.loss(expr.with_coefs(trial))
+            if trial_loss <= budget * per_constant ** (snapped + 1):
+                coefs, loss, snapped = trial, trial_loss, snapped + 1
+                done.add(j)
+        return (expr.with_coefs(coefs), loss) if snapped else (expr, loss)
 
     def is_cached(self, expr: Expr) -> bool:
         """Whether the skeleton of ``expr`` has been fitted already."""
@@ -497,3 +568,25 @@ def _fit_chunk(ev: Evaluator, exprs: Sequence[Expr]) -> list[tuple[Expr | None, 
             continue
         out.append((fitted, loss, meter.n - before))
     return out
+
+
+def _rationals_near(c: float, max_denominator: int = 12, rel_tol: float = 0.05,
+                    max_cost: float = math.inf) -> list[float]:
+    """Values a noisy constant ``c`` may stand for: the simple rational with the smallest
+    denominator within 5% (0 for a small ``c``) and the nearest one with denominator at most
+    12, where they differ, differ from ``c`` and cost at most ``max_cost`` nats to write
+    (:func:`~srkit.core.rationals.rational_cost`).
+
+    >>> _rationals_near(1.0021), _rationals_near(0.6671), _rationals_near(0.003), _rationals_near(2.0)
+    ([1.0], [0.6666666666666666], [0.0], [])
+    >>> _rationals_near(3.6251), _rationals_near(3.6251, max_cost=2.0)
+    ([3.5, 3.625], [])
+    """
+    out = []
+    simplest = simple_rational(c, max_denominator, rel_tol)
+    if simplest is not None:
+        out.append(simplest)
+    if math.isfinite(c):
+        out.append(Fraction(c).limit_denominator(max_denominator))
+    values = [f.numerator / f.denominator for f in out if rational_cost(f) <= max_cost]
+    return [r for r in dict.fromkeys(values) if r != c]

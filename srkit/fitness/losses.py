@@ -271,6 +271,12 @@ class RankICLoss:
         return loss
 
 # the rank-IC losses are for panels (srkit.alpha passes them as objects), not for `srkit fit`
+# ``power``: the loss is proportional to the residuals' scale to this power (mse: 2,
+# rmse and mae: 1); "mdl" model selection and significance snapping read it.  Losses
+# without it (the rank-IC family) are not likelihoods, and those two fall back.
+for _loss, _power in ((mse, 2.0), (nmse, 2.0), (r2_loss, 2.0), (rmse, 1.0), (mae, 1.0)):
+    _loss.power = _power  # type: ignore[attr-defined]
+
 LOSSES: dict[str, Loss] = {"mse": mse, "nmse": nmse, "rmse": rmse, "mae": mae, "r2": r2_loss}
 
 

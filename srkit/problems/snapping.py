@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sympy
 
-from srkit.fitness.coefficients import simple_rational
+from srkit.core.rationals import simple_rational
 
 SNAP_MAX_DENOMINATOR = 10
 SNAP_TOL = 1e-6

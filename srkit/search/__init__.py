@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from srkit.core.operators import suggest
+from srkit.search.auto import AutoConfig, AutoSearcher
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, Searcher
 from srkit.search.dsn import DSNConfig, DSNSearcher
 from srkit.search.gp import GPConfig, GPSearcher
@@ -13,13 +14,13 @@ from srkit.search.mcts import MCTSConfig, MCTSSearcher
 
 __all__ = [
     "Budget", "Callback", "Problem", "SearchResult", "SearchState", "Searcher",
-    "GPConfig", "GPSearcher", "SEARCHERS", "make_searcher",
+    "AutoConfig", "AutoSearcher", "GPConfig", "GPSearcher", "SEARCHERS", "make_searcher",
     "DSNConfig", "DSNSearcher", "LLMConfig", "LLMSearcher", "MCTSConfig", "MCTSSearcher",
 ]
 
 #: Every searcher srkit ships, by name.
 SEARCHERS: dict[str, type[Any]] = {
-    "gp": GPSearcher, "mcts": MCTSSearcher, "dsn": DSNSearcher, "llm": LLMSearcher,
+    "auto": AutoSearcher, "gp": GPSearcher, "mcts": MCTSSearcher, "dsn": DSNSearcher, "llm": LLMSearcher,
 }
 
 

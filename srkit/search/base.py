@@ -31,6 +31,7 @@ from srkit.core.data import Dataset
 from srkit.core.expr import Expr
 from srkit.core.operators import OperatorSet
 from srkit.core.pareto import ParetoEntry, ParetoFront, Selection
+from srkit.core.simplify import drop_identities
 from srkit.fitness.evaluator import BudgetSpent, Evaluator
 from srkit.fitness.interpreter import warm_up
 from srkit.fitness.parallel import one_blas_thread
@@ -80,12 +81,13 @@ class Problem:
     evaluator: Evaluator
     max_size: int = 30
     max_depth: int = 10
-    selection: Selection = "best"
+    selection: Selection = "mdl"
     #: expressions to start from (user guesses, or another searcher's front)
     seeds: Sequence[Expr] = ()
 
     def new_front(self) -> ParetoFront:
-        return ParetoFront(loss_floor=self.evaluator.loss_floor)
+        ev = self.evaluator
+        return ParetoFront(loss_floor=ev.loss_floor, n_samples=ev.dataset.n_samples, loss_power=ev.loss_power)
 
 
 class Callback:
@@ -130,10 +132,34 @@ class SearchState:
         return self.problem.evaluator.n_evals
 
     def offer(self, expr: Expr, loss: float) -> bool:
-        """Put a scored candidate on the front (not if it breaks the size or depth limit)."""
+        """Put a scored candidate on the front (not if it breaks the size or depth limit).
+
+        A formula with fitted constants that enters the front brings its significance-snapped
+        form too (:meth:`~srkit.fitness.evaluator.Evaluator.snap`, then ``0*t`` and ``1*x``
+        removed): on noisy data ``1.0021*x**3 + 0.9987*x**2 + 0.9993*x + 0.0004`` is beaten
+        at its complexity by look-alikes such as ``7.47*x + x**2 - 6.5*sin(x)``, but
+        ``x**3 + x**2 + x`` is smaller than both, and the front keeps it for model selection.
+        """
         if expr.size > self.problem.max_size or expr.depth > self.problem.max_depth:
             return False
-        return self.front.update(expr, loss)
+        entered = self.front.update(expr, loss)
+        if entered and expr.n_coefs:
+            # (not past the budget: offers also come from _rescue after BudgetSpent, and the
+            # searcher's own next evaluation raises it again anyway)
+            with contextlib.suppress(BudgetSpent):
+                snapped, snapped_loss = self.problem.evaluator.snap(expr, loss)
+                simpler = drop_identities(snapped)
+                if simpler.size < expr.size:
+                    self.front.update(simpler, snapped_loss)
+        return entered
+
+    def found_exact(self) -> bool:
+        """True when the front holds an exact fit that is no accident of too few rows
+        (:meth:`~srkit.fitness.evaluator.Evaluator.is_exact`): the one rule by which every
+        searcher stops early.  Noisy data never meets it (its losses stay far above
+        round-off), so there the budget decides."""
+        ev = self.problem.evaluator
+        return any(ev.is_exact(e.expr, e.loss) for e in self.front)
 
     def out_of_budget(self) -> bool:
         b = self.budget

@@ -282,7 +282,7 @@ class GPSearcher:
             islands = [self._survivors(kit, state, kids, limits[k]) for k, kids in enumerate(children)]
             if len(islands) > 1 and (state.iteration + 1) % cfg.migration_interval == 0:
                 self._migrate(islands, limits)
-            if state.front.min_loss <= problem.evaluator.loss_floor:
+            if state.found_exact():
                 exact_since = state.iteration if exact_since is None else exact_since
             stop = state.end_iteration(exact=exact_since is not None, restarted=restarted)
             if exact_since is not None and state.iteration - exact_since >= cfg.patience_after_exact:

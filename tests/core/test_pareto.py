@@ -148,3 +148,56 @@ def test_merge_and_records() -> None:
     assert rec == {"complexity": 3, "loss": 2.0, "score": pytest.approx(math.log(5) / 2),
                    "equation": "x + x + x", "size": 5}
     assert a.min_loss == 1.0
+
+
+# ---------------------------------------------------------------------- "mdl" selection
+def _noisy_front(n: int) -> tuple[ParetoFront, list[Expr]]:
+    """The law (x*x), the law plus a term that fits 15% of the noise, a poor small formula."""
+    law, overfit, small = parse("x * x", OPS), parse("x * x + 0.0137 * sin(41.3 * x)", OPS), parse("x", OPS)
+    front = ParetoFront(n_samples=n, loss_power=2.0)
+    sigma2 = 1e-4
+    front.update(small, 0.05)
+    front.update(law, sigma2)
+    front.update(overfit, 0.6 * sigma2)  # below 1.5x: "best" keeps it
+    return front, [small, law, overfit]
+
+
+def test_mdl_does_not_keep_a_term_that_fits_noise_where_best_does() -> None:
+    front, (_, law, overfit) = _noisy_front(20)
+    assert front.select("best").expr == overfit
+    assert front.select("mdl").expr == law
+
+
+def test_mdl_keeps_a_term_that_many_rows_show_is_real() -> None:
+    # the same 40% drop in loss on 10,000 rows is thousands of nats: real structure
+    front, (_, _, overfit) = _noisy_front(10_000)
+    assert front.select("mdl").expr == overfit
+
+
+def test_mdl_picks_the_smallest_exact_formula_like_best() -> None:
+    floor = 1e-24
+    front = ParetoFront(loss_floor=floor, n_samples=50, loss_power=2.0)
+    for text, loss in (("x", 0.3), ("x * x", 1e-30), ("x * x + 0 * sin(x)", 1e-33)):
+        front.update(parse(text, OPS), loss)
+    assert str(front.select("mdl").expr) == "x * x" == str(front.select("best").expr)
+
+
+def test_mdl_charges_a_free_constant_more_than_a_simple_rational() -> None:
+    from srkit.core.pareto import description_length
+
+    n = 100
+    simple, free = parse("2 * x", OPS), parse("2.0137 * x", OPS)
+    assert description_length(free, 1e-3, n) - description_length(simple, 1e-3, n) == pytest.approx(
+        0.5 * math.log(n) - math.log(3))
+
+
+def test_mdl_without_rows_or_likelihood_falls_back_to_best() -> None:
+    front = _front({1: 10.0, 2: 1.0, 3: 0.9})
+    assert front.select("mdl") == front.select("best")
+    with pytest.raises(ValueError, match="n_samples and loss_power"):
+        front.description_length(front.entries()[0])
+
+
+def test_unknown_selection_lists_the_choices() -> None:
+    with pytest.raises(ValueError, match="mdl, best, accuracy, score"):
+        _front({1: 1.0}).select("smallest")  # type: ignore[arg-type]

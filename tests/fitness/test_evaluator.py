@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from srkit.core import Expr, as_dataset, parse
+from srkit.core.simplify import drop_identities
 from srkit.fitness import CoefficientFitter, Evaluator
 from srkit.fitness.evaluator import BudgetSpent
 from srkit.fitness.losses import mse
@@ -218,3 +219,56 @@ def test_cache_separates_operator_sets() -> None:
     same = parse("5.0*cos(x0)", reg.operator_set(["mul", "cos"], ["x0"]))
     assert ev.is_cached(same) and ev.fit(same) == (fitted, loss)
     assert [r[0] for r in ev.fit_many([a, b])] == [ev.fit(a)[0], fitted]
+
+
+# ---------------------------------------------------------------------- exact fits, snapping
+def test_is_exact_needs_round_off_loss_and_more_rows_than_twice_the_constants() -> None:
+    from srkit.core import parse
+
+    ev = Evaluator(as_dataset(np.linspace(0, 1, 8)[:, None], np.linspace(0, 1, 8) ** 2))
+    three = parse("1.0*x0*x0 + 0.0*x0 + 0.0")
+    assert ev.is_exact(three, 0.0)  # 3 constants, 8 rows
+    assert not ev.is_exact(three, 1e-6)  # not round-off
+    assert not ev.is_exact(parse("1.0*x0**4 + 0.0*x0**3 + 0.0*x0*x0 + 0.0*x0 + 0.0"), 0.0)  # 5 constants
+
+
+def _noisy_quadratic(n: int, sigma: float, seed: int = 0) -> Evaluator:
+    x = np.linspace(-1, 1, n)
+    y = 3 * x**2 - 0.5 * x + np.random.default_rng(seed).normal(0, sigma, n)
+    return Evaluator(as_dataset(x[:, None], y))
+
+
+def test_snap_rounds_the_constants_of_a_noisy_law_and_drops_a_noise_term() -> None:
+    from srkit.core import parse
+
+    ev = _noisy_quadratic(500, 0.01)
+    fitted, loss = ev.fit(parse("1.0*x0*x0 + 1.0*x0 + 1.0*sin(7.0*x0) + 1.0"))
+    snapped, snapped_loss = ev.snap(fitted, loss)
+    # the law's constants, the noise term's weight and the intercept; the frequency inside
+    # the dropped sine (97.3, fitted to noise) is irrelevant and left alone
+    assert [snapped.coefs[k] for k in (0, 1, 2, 4)] == [3.0, -0.5, 0.0, 0.0]
+    assert str(drop_identities(snapped)) == "3.0 * x0 * x0 - 0.5 * x0"
+    assert loss < snapped_loss <= loss * math.exp(math.log(500) / 500) ** np.sum(snapped.coefs != fitted.coefs)
+
+
+def test_snap_keeps_a_constant_the_data_can_tell_from_any_simple_rational() -> None:
+    from srkit.core import parse
+
+    x = np.linspace(1, 2, 2000)
+    y = 6.674 * x + np.random.default_rng(0).normal(0, 0.01, 2000)
+    ev = Evaluator(as_dataset(x[:, None], y))
+    fitted, loss = ev.fit(parse("1.0*x0"))
+    assert ev.snap(fitted, loss) == (fitted, loss)  # 20/3 = 6.667 is 5 standard errors away
+
+
+def test_snap_leaves_exact_fits_and_non_likelihood_losses_alone() -> None:
+    from srkit.core import parse
+
+    x = np.linspace(0, 1, 30)
+    ev = Evaluator(as_dataset(x[:, None], 0.3 * x))
+    fitted, loss = ev.fit(parse("1.0*x0"))
+    assert ev.snap(fitted, loss) == (fitted, loss)
+    n0 = ev.n_evals
+    ev.loss_power = None  # e.g. a rank-IC loss
+    noisy = parse("1.01*x0")
+    assert ev.snap(noisy, 1.0) == (noisy, 1.0) and ev.n_evals == n0

@@ -73,3 +73,20 @@ def test_a_search_runs_blas_on_one_thread_and_restores_the_setting_after():
         run_search(searcher, _problem(), Budget(evals=100), (), searcher.loop)
         assert _blas_threads() == before
     assert before and seen == [[1] * len(before)]
+
+
+def test_offer_brings_the_significance_snapped_form_of_a_noisy_fit_onto_the_front() -> None:
+    import numpy as np
+
+    from srkit.core import as_dataset, default_registry, parse
+    from srkit.fitness import Evaluator
+    from srkit.search.base import Budget, Problem, SearchState
+
+    x = np.linspace(-1, 1, 300)
+    y = x**3 + x + np.random.default_rng(0).normal(0, 0.01, 300)
+    data = as_dataset(x[:, None], y, feature_names=["x"])
+    problem = Problem(data, default_registry().operator_set(["add", "mul"], ["x"]), Evaluator(data))
+    state = SearchState(problem=problem, budget=Budget(evals=100), front=problem.new_front())
+    fitted, loss = problem.evaluator.fit(parse("1.0*x*x*x + 1.0*x + 1.0", problem.opset))
+    assert state.offer(fitted, loss)
+    assert [str(e.expr) for e in state.front] == ["x * x * x + x", str(fitted)]

@@ -41,3 +41,12 @@ def test_no_package_imports_another_searcher_or_alpha(name):
     used = {_package(m) for m in _imports(_files(name))} - {None, name}
     allowed = {"floor"} | {other for me, other in KNOWN if me == name}
     assert used <= allowed, f"srkit/search/{name} imports {sorted(used - allowed)}"
+
+
+def test_auto_is_above_the_peers_and_no_peer_imports_it():
+    # the portfolio composes the members (and the floor's closed form); a member that
+    # imported it back would make the layering circular
+    used = {_package(m) for m in _imports(_files("auto"))} - {None}
+    assert used == {"floor", "gp", "mcts", "dsn"}
+    for name in (*PEERS, "floor"):
+        assert "srkit.search.auto" not in _imports(_files(name)), name

@@ -252,7 +252,7 @@ class DSNSearcher:
                     rewards[j] = max(rewards[j], self._reward(evaluator, e, e_loss, var_y))
             space.best_reward = max(space.best_reward, float(rewards.max()))
             quantile = controller.update(episode, rewards, cfg.risk_fraction, cfg.entropy_weight)
-            if state.front.min_loss <= evaluator.loss_floor:
+            if state.found_exact():
                 exact_since = state.iteration if exact_since is None else exact_since
             stop = state.end_iteration(
                 best_reward=float(rewards.max()), reward_quantile=quantile,

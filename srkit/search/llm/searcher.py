@@ -324,7 +324,7 @@ class LLMSearcher:
                     break
             info.update(llm_calls=engine.n_calls, repairs=engine.n_repairs, trees=len(engine.trees))
             stop = state.end_iteration(**info)
-            if exact_since is None and state.front.min_loss <= problem.evaluator.loss_floor:
+            if exact_since is None and state.found_exact():
                 exact_since = state.iteration
             if exact_since is not None and state.iteration - exact_since >= self.config.patience_after_exact:
                 state.stopped_by = state.stopped_by or "exact"

@@ -292,7 +292,7 @@ class MCTSSearcher:
         for entry in result.front:
             state.offer(entry.expr, entry.loss)
             lane.pool[entry.expr.skeleton] = (entry.expr, entry.loss)
-            if entry.loss <= problem.evaluator.loss_floor:
+            if problem.evaluator.is_exact(entry.expr, entry.loss):
                 self._exact = True
             if lane.q is not None and cfg.learn_from_gp:
                 f = lane.form.unwrap(entry.expr) if lane.form is not None else entry.expr
@@ -312,7 +312,7 @@ class MCTSSearcher:
         """A newly fitted expression: onto the front and into the lane's list."""
         state.offer(fitted, loss)
         lane.found[fitted.skeleton] = (fitted, loss, self._reward(fitted.size, loss))
-        if loss <= self._floor:
+        if state.problem.evaluator.is_exact(fitted, loss):
             self._exact = True
 
     def _reward(self, size: int, loss: float) -> float:

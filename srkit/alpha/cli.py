@@ -49,7 +49,8 @@ def register(subparsers: Any) -> None:
     mi.add_argument("--horizon", type=int, default=5, help="forward-return horizon in days (default 5)")
     from srkit.search import SEARCHERS
 
-    mi.add_argument("--searcher", default="gp", choices=sorted({*SEARCHERS, "random"}),
+    # (mcts and dsn fit one target per row, not panels; auto is gp on panels)
+    mi.add_argument("--searcher", default="gp", choices=sorted({*SEARCHERS, "random"} - {"mcts", "dsn"}),
                     help="search method (default gp; random is the baseline)")
     for name in ("train", "valid", "test"):
         mi.add_argument(f"--{name}", metavar="START:END", help=f"{name} period (default: 60/20/20 by date)")

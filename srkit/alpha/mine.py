@@ -14,10 +14,9 @@ also keep the sign of its train IC on the validation period, which the search
 itself never sees).  The next
 round's penalty includes the new members, which pushes the search elsewhere.
 
-Any searcher works: a name from :data:`srkit.search.SEARCHERS` (``"gp"`` gets
-panel-friendly defaults, see :data:`ALPHA_GP`) or any object with the
-``search(problem, *, budget, rng, callbacks)`` method (``RandomSearcher``,
-MCTS).  The llm searcher (``"llm"``, ``llm={...}`` settings or an
+Searchers: ``"gp"`` (panel-friendly defaults, see :data:`ALPHA_GP`; ``"auto"`` is the
+same here, as its closed form, mcts and dsn need one target per row and say so), ``"llm"``,
+``"random"``, or any object with the ``search(problem, *, budget, rng, callbacks)`` method.  The llm searcher (``"llm"``, ``llm={...}`` settings or an
 ``LLMSearcher``) runs each round as Alpha Jungle's tree search over factors
 (:mod:`srkit.alpha.llm`): prompts with the fields, operators, windows and
 per-dimension scores, and the relative multi-dimensional reward.  Validation and test metrics are computed only after
@@ -190,8 +189,13 @@ def _make_searcher(searcher: Any, llm: Mapping[str, Any] | None = None) -> Any:
         if searcher != "llm":
             raise ValueError(f"llm settings need searcher='llm', got searcher={searcher!r}")
         return make_searcher("llm", llm=llm)
-    if searcher == "gp":
+    if searcher in ("gp", "auto"):  # (on panels auto's one member is gp: its closed form, mcts and dsn need rows)
         return make_searcher("gp", **ALPHA_GP)
+    if searcher in ("mcts", "dsn"):
+        raise ValueError(
+            f"the {searcher} searcher fits one target per row; factor mining scores panels (dates x assets): "
+            "use searcher='gp' (or 'auto', the same here), 'llm' or 'random'"
+        )
     if searcher == "random":
         from srkit.alpha.random_search import RandomSearcher
 

@@ -291,20 +291,6 @@ class Evaluator:
     def n_evals(self, value: int) -> None:
         self.meter.n = value
 
-    @property
-    def max_evals(self) -> int | None:
-        return self.meter.max_evals
-
-    @property
-    def exhausted(self) -> bool:
-        """True once the evaluation budget is spent."""
-        return self.meter.max_evals is not None and self.meter.n >= self.meter.max_evals
-
-    @property
-    def evals_left(self) -> float:
-        m = self.meter
-        return math.inf if m.max_evals is None else max(0, m.max_evals - m.n)
-
     def limited(self, *, max_evals: int | None = None, time_budget: float | None = None,
                 tick: Callable[[], None] | None = None) -> contextlib.AbstractContextManager[Meter]:
         """Enforce a budget inside the block: evaluations past ``max_evals`` (absolute)
@@ -436,6 +422,17 @@ class Evaluator:
             (abs(c - r) / max(1.0, abs(c)), j, r) for j, c in enumerate(coefs)
             for r in _rationals_near(float(c), max_cost=0.5 * math.log(n))
         )
+        # all at once first: constants that only matter together (the two of a denominator
+        # -1.0047*x + 1.0040, whose ratio is the pole) cannot be rounded one at a time
+        nearest: dict[int, float] = {}
+        for _, j, r in candidates:
+            nearest.setdefault(j, r)
+        if len(nearest) > 1:
+            trial = coefs.copy()
+            trial[list(nearest)] = list(nearest.values())
+            trial_loss = self.loss(expr.with_coefs(trial))
+            if trial_loss <= budget * per_constant ** len(nearest):
+                return expr.with_coefs(trial), trial_loss
         done: set[int] = set()
         for _, j, r in candidates:
             if j in done:

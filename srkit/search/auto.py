@@ -159,10 +159,14 @@ class AutoSearcher:
         state.end_iteration(member="closed_form", evals=state.n_evals - n0)
 
     def _usable(self, problem: Problem) -> list[tuple[str, float]]:
-        """The members that can work on this problem (dsn needs add and mul)."""
+        """The members that can work on this problem: dsn needs add and mul; mcts and dsn
+        need one target per row (a panel of dates x assets leaves gp)."""
+        panel = len(getattr(problem.dataset, "sample_shape", (problem.dataset.n_samples,))) != 1
         usable = []
         for name, share in zip(self.config.members, self.config.shares):
             if name == "dsn" and not (problem.opset.has("add") and problem.opset.has("mul")):
+                continue
+            if panel and name in ("mcts", "dsn"):
                 continue
             usable.append((name, share))
         return usable or [("gp", 1.0)]

@@ -182,3 +182,14 @@ def test_a_round_offers_distinct_candidates_not_near_copies_of_its_best():
 def test_mining_config_rejects_a_scan_shorter_than_the_offers():
     with pytest.raises(ValueError, match="max_scanned_per_round"):
         MiningConfig(candidates_per_round=10, max_scanned_per_round=5)
+
+
+def test_row_searchers_are_refused_on_panels_and_auto_mines_with_gp():
+    panel = synthetic_panel(n_dates=120, n_assets=15, seed=3)
+    split = Split.by_fraction(panel)
+    for name in ("mcts", "dsn"):
+        with pytest.raises(ValueError, match="one target per row.*use searcher='gp'"):
+            mine(panel, split, searcher=name, config=_cfg(rounds=1, evals_per_round=60), random_state=0)
+    auto = mine(panel, split, searcher="auto", config=_cfg(rounds=1, evals_per_round=200), random_state=0)
+    gp = mine(panel, split, searcher="gp", config=_cfg(rounds=1, evals_per_round=200), random_state=0)
+    assert auto.pool.formulas == gp.pool.formulas and auto.n_evals == gp.n_evals

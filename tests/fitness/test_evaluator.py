@@ -73,14 +73,14 @@ def test_loss_floor(data: Any) -> None:
 def test_budget(data: Any) -> None:
     ev = Evaluator(data, max_evals=3)
     e = parse("x0", ["x0", "x1"])
-    assert ev.evals_left == 3 and not ev.exhausted
+    assert ev.meter.max_evals == 3
     for _ in range(3):
         ev.loss(e)
-    assert ev.exhausted and ev.evals_left == 0
+    assert ev.n_evals == 3
     with pytest.raises(BudgetSpent, match="evals"):  # the evaluator owns its budget
         ev.loss(e)
-    assert ev.n_evals == 3 and ev.evals_left == 0
-    assert Evaluator(data).evals_left == math.inf and not Evaluator(data).exhausted
+    assert ev.n_evals == 3
+    assert Evaluator(data).meter.max_evals is None
     with pytest.raises(ValueError, match="max_evals"):
         Evaluator(data, max_evals=-1)
 
@@ -249,6 +249,22 @@ def test_snap_rounds_the_constants_of_a_noisy_law_and_drops_a_noise_term() -> No
     assert [snapped.coefs[k] for k in (0, 1, 2, 4)] == [3.0, -0.5, 0.0, 0.0]
     assert str(drop_identities(snapped)) == "3.0 * x0 * x0 - 0.5 * x0"
     assert loss < snapped_loss <= loss * math.exp(math.log(500) / 500) ** np.sum(snapped.coefs != fitted.coefs)
+
+
+def test_snap_rounds_constants_that_only_matter_together() -> None:
+    # (x - x**6) / (1 - x) is Nguyen-3's x + ... + x**5; fitted on noisy rows its denominator
+    # is -1.0047*x + 1.0040: rounding either alone moves the pole, both together do not
+    x = np.linspace(0.05, 0.95, 200)
+    y = x + x**2 + x**3 + x**4 + x**5 + np.random.default_rng(0).normal(0, 0.01, 200)
+    ev = Evaluator(as_dataset(x[:, None], y))
+    noisy = parse("(x0 - x0**6) / (-1.0047*x0 + 1.0040)")
+    loss = ev.loss(noisy)
+    for j in (1, 2):  # one at a time: each is refused
+        alone = noisy.coefs.copy()
+        alone[j] = round(alone[j])
+        assert ev.loss(noisy.with_coefs(alone)) > loss * math.exp(math.log(200) / 200)
+    snapped, _ = ev.snap(noisy, loss)
+    assert snapped.coefs.tolist() == [6.0, -1.0, 1.0]
 
 
 def test_snap_keeps_a_constant_the_data_can_tell_from_any_simple_rational() -> None:

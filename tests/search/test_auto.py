@@ -8,7 +8,7 @@ import pytest
 from srkit import SymbolicRegressor
 from srkit.core import as_dataset, default_registry
 from srkit.fitness import Evaluator
-from srkit.search import SEARCHERS, AutoConfig, AutoSearcher, Budget, Callback, Problem, make_searcher
+from srkit.search import SEARCHERS, AutoConfig, AutoSearcher, Budget, Callback, GPSearcher, Problem, make_searcher
 
 OPS = ["add", "sub", "mul", "div", "sin", "cos", "exp"]
 
@@ -144,3 +144,18 @@ def test_auto_without_add_or_mul_skips_the_closed_form_and_dsn() -> None:
     members = {h["member"] for h in result.history}
     assert "dsn" not in members
     assert str(result.best.expr) == "sin(x0)"
+
+
+def test_auto_on_a_panel_runs_gp_alone() -> None:
+    # (an AutoSearcher object, not the name: the mining driver passes it through as it is;
+    # before, its dsn member failed on the panel's missing X)
+    from srkit.alpha import Split
+    from srkit.alpha.mine import MiningConfig, mine
+    from srkit.alpha.synthetic import synthetic_panel
+
+    panel = synthetic_panel(n_dates=120, n_assets=15, seed=3)
+    cfg = MiningConfig(rounds=1, time_per_round=None, evals_per_round=200, search_assets=None, pool_size=4)
+    auto = mine(panel, Split.by_fraction(panel), searcher=AutoSearcher(), config=cfg, random_state=0)
+    gp_alone = mine(panel, Split.by_fraction(panel), searcher=GPSearcher(), config=cfg, random_state=0)
+    assert auto.searcher == "auto" and auto.pool.formulas
+    assert auto.n_evals == gp_alone.n_evals  # one member, gp, spent the whole round

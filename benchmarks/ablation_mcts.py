@@ -17,7 +17,7 @@ Each fit runs in a fresh process through ``benchmarks/run.py``'s harness; rows g
 symbolic recovery (headline rule) per problem and in all.
 
     python benchmarks/ablation_mcts.py --seeds 0 1 --time-budget 60 --workers 2 \\
-        --out benchmarks/results/mcts_ablation_60s.jsonl --resume
+        --out benchmarks/results/regression/mcts/mcts_ablation_60s.jsonl --resume
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--time-budget", type=float, default=60.0)
     ap.add_argument("--max-evals", type=int, default=None, help="evaluation budget instead of time")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--out", default="benchmarks/results/mcts_ablation.jsonl")
+    ap.add_argument("--out", default="benchmarks/results/regression/mcts/mcts_ablation.jsonl")
     ap.add_argument("--resume", action="store_true")
     args = ap.parse_args(argv)
 

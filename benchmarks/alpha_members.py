@@ -5,7 +5,7 @@ that keeps its train direction scores positive), and reports the correlation acr
 members of train and validation rank IC (and validation t) with test rank IC, and the
 mean test rank IC of the members above rising validation-t and train-IC thresholds.
 
-    python benchmarks/alpha_members.py benchmarks/results/alpha_sp500_w120.json [more.json ...]
+    python benchmarks/alpha_members.py benchmarks/results/alpha/alpha_sp500_w120.json [more.json ...]
 
 Several files (same data and horizon) are read as one list of seeds.  Writes
 ``<first file>_members.md`` next to the first input and prints it.

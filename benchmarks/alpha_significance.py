@@ -7,7 +7,7 @@ daily difference GP minus random.  Seeds share the test dates, so they are not
 independent samples: the "mean of seeds" row averages the daily series first and
 takes one t-statistic of that.
 
-    python benchmarks/alpha_significance.py benchmarks/results/alpha_sp500_blocks3.json [more.json ...]
+    python benchmarks/alpha_significance.py benchmarks/results/alpha/alpha_sp500_blocks3.json [more.json ...]
 
 Several files (same data and horizon, e.g. the same setting run for different seeds) are
 read as one list of seeds.  Writes ``<first file>_significance.md`` next to the first

@@ -12,7 +12,7 @@
 
 Reported on the test period: IC, rank IC, rank IR, long-short IR (top/bottom
 20%, daily rebalance, gross and net of 0.15% per unit traded) and turnover.
-Writes benchmarks/results/alpha_<data>.json and .md.
+Writes benchmarks/results/alpha/alpha_<data>.json and .md.
 """
 
 from __future__ import annotations
@@ -153,7 +153,8 @@ def main() -> None:
     rows.append(test_row(f"hand-written train-signed composite, {len(hand)} factors", composite, panel, split, h))
     out.update(rows=rows, runs=runs, handwritten=hand_rows)
 
-    stem = args.out or str(ROOT / "benchmarks" / "results" / f"alpha_{args.data}")
+    stem = args.out or str(ROOT / "benchmarks" / "results" / "alpha" / f"alpha_{args.data}")
+    Path(stem).parent.mkdir(parents=True, exist_ok=True)
     Path(stem + ".json").write_text(json.dumps(out, indent=2, default=lambda o: None if o != o else str(o)))
     lines = ["| set | test IC | test rank IC | rank IC t (HAC) | test rank IR | LS IR gross | LS IR net | turnover | evals |",
              "|---|---|---|---|---|---|---|---|---|"]

@@ -1,7 +1,7 @@
 """Speed of the alpha path on the S&P 500 train panel: each time-series operator, and
 the mining fitness on random formulas (what one evaluation of a mining search costs).
 
-    python benchmarks/bench_alpha_speed.py --out benchmarks/results/alpha_speed.json
+    python benchmarks/bench_alpha_speed.py --out benchmarks/results/alpha/alpha_speed.json
 
 1. Every time-series family (and cs_rank) on ``close`` over all 505 assets and the
    train dates, windows 10, 60 and 120: median of 3 calls, in ms.

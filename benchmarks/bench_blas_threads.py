@@ -9,7 +9,7 @@ spinning child process keeps one core busy, as a second fit, a notebook or a par
 worker would.  Run it with nothing else on the machine, and without ``OPENBLAS_NUM_THREADS``
 set (that would make both columns single-threaded).
 
-    python benchmarks/bench_blas_threads.py --repeats 15 --out benchmarks/results/blas_threads.json
+    python benchmarks/bench_blas_threads.py --repeats 15 --out benchmarks/results/fitter/blas_threads.json
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ D. **blind search** of that space against the 36-constant basis (``n_jobs=2``), 
     python benchmarks/bench_contfrac.py --quick        # depth 1,000 only, no search
     python benchmarks/bench_contfrac.py --skip-rt      # without the peer
 
-Writes ``benchmarks/results/contfrac.json`` (all numbers), ``contfrac.md`` (the tables)
+Writes ``benchmarks/results/contfrac/contfrac.json`` (all numbers), ``contfrac.md`` (the tables)
 and ``contfrac_relations.csv`` (every verified relation of the blind search).
 """
 
@@ -48,7 +48,7 @@ import mpmath  # noqa: E402
 
 from srkit.contfrac import PCF  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(__file__).resolve().parent / "results" / "contfrac"
 
 BENCH_PCFS = [
     ("Apery 6/zeta(3)", "34*n**3+51*n**2+27*n+5", "-n**6"),
@@ -176,7 +176,7 @@ def bench_search(n_jobs: int, recheck_depth: int) -> dict:
     recheck_s = time.perf_counter() - t
     print(f"re-check at depth {recheck_depth}: {len(res.records) - len(failed)}/{len(res.records)} hold "
           f"({recheck_s:.1f} s)", flush=True)
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     with open(RESULTS / "contfrac_relations.csv", "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["status", "a", "b", "relation", "constant", "coefficients", "digits@1000", "delta@1000",
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         out["screen"] = bench_screen()
         if not args.skip_search:
             out["search"] = bench_search(args.n_jobs, 4000)
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "contfrac.json").write_text(json.dumps(out, indent=1, default=str))
     (RESULTS / "contfrac.md").write_text(_markdown(out))
     print(_markdown(out))

@@ -49,7 +49,7 @@ Run (from the repository root)::
 
 It prints the machine, versions and date, the agreement checks and a markdown
 table, and writes every number to ``--out`` (default
-``benchmarks/results/evaluator.json``).  The machine may be shared; the load
+``benchmarks/results/evaluator/evaluator.json``).  The machine may be shared; the load
 average at start is recorded, so quote numbers only from a quiet machine and
 compare evaluators only within one run.
 """
@@ -414,7 +414,7 @@ def machine_info() -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="short smoke run (numbers not for quoting)")
-    ap.add_argument("--out", default="benchmarks/results/evaluator.json", help="JSON output path")
+    ap.add_argument("--out", default="benchmarks/results/evaluator/evaluator.json", help="JSON output path")
     ap.add_argument("--no-gplearn", action="store_true", help="skip gplearn")
     ap.add_argument("--no-operon", action="store_true", help="skip pyoperon")
     opts = ap.parse_args(argv)

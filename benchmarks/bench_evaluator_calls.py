@@ -9,7 +9,7 @@ with ``PYTHONPATH`` set to its checkout; arms alternate, and each cell is the be
 
     git worktree add /tmp/srkit-base af9514c
     python benchmarks/bench_evaluator_calls.py --base /tmp/srkit-base --repeats 3 \\
-        --out benchmarks/results/evaluator_calls.json
+        --out benchmarks/results/evaluator/evaluator_calls.json
 """
 
 from __future__ import annotations
@@ -83,7 +83,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base", required=True, help="checkout of the revision to compare with")
     ap.add_argument("--repeats", type=int, default=3)
-    ap.add_argument("--out", default="benchmarks/results/evaluator_calls.json")
+    ap.add_argument("--out", default="benchmarks/results/evaluator/evaluator_calls.json")
     args = ap.parse_args()
     arms = {"base": Path(args.base).resolve(), "this": ROOT}
     best: dict[str, dict[str, float]] = {name: {} for name in arms}

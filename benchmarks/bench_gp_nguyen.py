@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--methods", nargs="+", default=["srkit"], help="srkit, gplearn, operon")
     ap.add_argument("--workers", type=int, default=2, help="fits at a time, one process each")
     ap.add_argument("--options", default="{}", help='JSON of extra SymbolicRegressor options; {"gp_config": {...}} overrides GPConfig')
-    ap.add_argument("--out", default="benchmarks/results/gp_nguyen.jsonl")
+    ap.add_argument("--out", default="benchmarks/results/regression/gp_nguyen.jsonl")
     args = ap.parse_args(argv)
     options = json.loads(args.options)
     tasks = [(m, p, s, args.time_budget, options) for m in args.methods for p in args.problems for s in args.seeds]

@@ -10,7 +10,7 @@ changed, so the summary tables show the variants side by side::
                   dsn-noclip=benchmarks/dsn_variants.py:no_adaptive_clipping \\
                   dsn-nosparse=benchmarks/dsn_variants.py:no_sparse_refit \\
                   dsn-nolog=benchmarks/dsn_variants.py:no_log_space \\
-        --out benchmarks/results/dsn_ablation.jsonl --workers 2
+        --out benchmarks/results/regression/dsn/dsn_ablation.jsonl --workers 2
 
 Extra ``DSNConfig`` settings can be passed to every variant with ``--options '{"depths": [1, 2]}'``.
 """

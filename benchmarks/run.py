@@ -18,7 +18,7 @@ results are exactly reproducible.  Rows are appended to ``--out`` and flushed as
 ``--resume`` skips fits already there with status ok or timeout (errors are retried).
 
     python benchmarks/run.py --methods srkit gplearn operon --suites nguyen feynman20 \\
-        --seeds 0 1 2 --time-budget 30 --out benchmarks/results/run.jsonl --workers 2 --resume
+        --seeds 0 1 2 --time-budget 30 --out benchmarks/results/regression/run.jsonl --workers 2 --resume
     python benchmarks/run.py --methods srkit-gp --problems Nguyen-8 Nguyen-11 --seeds 0 \\
         --max-evals 2000 --out /tmp/tiny.jsonl
     python benchmarks/run.py ... --backend dask --scheduler tcp://127.0.0.1:8786
@@ -264,7 +264,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--grace", type=float, default=30.0, help="hard deadline = budget + grace + 4 x check timeout")
     ap.add_argument("--no-warmup", action="store_true",
                     help="charge srkit's numba compilation and the peers' imports to the fit time")
-    ap.add_argument("--out", default="benchmarks/results/run.jsonl")
+    ap.add_argument("--out", default="benchmarks/results/regression/run.jsonl")
     ap.add_argument("--resume", action="store_true", help="skip fits already in --out (status ok or timeout)")
     ap.add_argument("--backend", choices=("loky", "dask"), default="loky")
     ap.add_argument("--workers", type=int, default=2, help="fits at a time (loky)")

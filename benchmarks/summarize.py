@@ -9,7 +9,7 @@ the last one counts.  ``--by-problem`` adds a method x problem table.  ``--plot 
 the recovery rate against the budget per method (one panel per suite) when the rows hold
 several budgets, else a bar chart of recovery per method x suite.
 
-    python benchmarks/summarize.py benchmarks/results/run.jsonl --plot benchmarks/results/recovery.png
+    python benchmarks/summarize.py benchmarks/results/regression/run.jsonl --plot benchmarks/results/regression/recovery.png
     python benchmarks/summarize.py a.jsonl b.jsonl --by-problem
 """
 

@@ -156,7 +156,8 @@ def test_default_regressor_recovers_easy_nguyen(name):
     """The default SymbolicRegressor on real benchmark samples (fast cases only).
 
     Nguyen-1 is not here: at this budget GP recovers it in 4-5 of 6 seeds, so one
-    seed is a coin toss (benchmarks/RESULTS.md has its rate over seeds).
+    seed is a coin toss (benchmarks/notes/results-history-to-2026-12-07.md §1 and §9
+    have its rate over seeds).
     """
     from srkit import problems
     from srkit.problems.recovery import check_recovery

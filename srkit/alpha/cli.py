@@ -64,7 +64,8 @@ def register(subparsers: Any) -> None:
                     help="fitness = worst rank IC over this many consecutive train blocks (default 1: the mean)")
     mi.add_argument("--windows", default=None, metavar="N,N,...",
                     help="time-series windows of the search, in days (default 5,10,20,40; on S&P 500 "
-                         "10,20,60,120 with --ic-blocks 3 gave the best pools, benchmarks/RESULTS.md section 8)")
+                         "10,20,60,120 with --ic-blocks 3 gave the best pools, benchmarks/RESULTS.md, "
+                         "\"Alpha mining\")")
     mi.add_argument("--candidates-per-round", type=int, default=10,
                     help="distinct formulas offered to the pool per round (default 10)")
     mi.add_argument("--max-scanned-per-round", type=int, default=40,

@@ -3,7 +3,8 @@
 Every factor and the target are turned into per-date scores (nan -> 0, which is
 the cross-sectional mean): z-scores of the raw values, AlphaGen's choice.  Scoring
 z-scored cross-sectional ranks instead (a ``scale="rank"`` option, removed in issue
-32) measured worse in mining on S&P 500 (benchmarks/RESULTS.md section 8): it admits
+32) measured worse in mining on S&P 500 (benchmarks/notes/results-history-to-2026-12-07.md
+§8): it admits
 price levels such as ``high``, whose rank IC flips sign between years.
 
 The pool keeps each member's IC with the target and the mutual-IC matrix (mean
@@ -216,8 +217,8 @@ class FactorPool:
         scale = saved.get("scale", "z")
         if scale != "z":
             raise ValueError(f"{source} was mined with scale {scale!r}; srkit combines pools in z-scores only "
-                             "since the rank scale was removed (it mined worse pools, benchmarks/RESULTS.md "
-                             "section 8): mine the pool again")
+                             "since the rank scale was removed (it mined worse pools, "
+                             "benchmarks/notes/results-history-to-2026-12-07.md §8): mine the pool again")
 
     @classmethod
     def combined_from_file(cls, path: str | Path, panel: Panel) -> Array:

@@ -203,8 +203,8 @@ class RankICLoss:
     On real stock data (rank ICs 0.01-0.03) the added correlation term dominates once
     the pool has two or three members.  A penalty relative to the IC,
     ``1 - |IC| (1 - penalty * corr)``, was measured as well: it mined pools that fit
-    train and validation better and test worse (S&P 500, benchmarks/RESULTS.md
-    section 8), so the additive form is kept.
+    train and validation better and test worse (S&P 500,
+    benchmarks/notes/results-history-to-2026-12-07.md §8), so the additive form is kept.
 
     ``avoid`` are factors already found (dates, assets); ``stride`` scores every
     ``stride``-th date only (search speed; the final metrics use every date).

@@ -66,7 +66,7 @@ def one_blas_thread() -> Iterator[None]:
     OpenBLAS spreads even tiny problems over every core.  On a 2-core machine with
     another busy process, a Levenberg-Marquardt fit with a 1,000 x 15 Jacobian took
     270 ms with two BLAS threads and 100 ms with one; idle, both took 58 ms
-    (benchmarks/RESULTS.md section 9).  Every search runs inside this block
+    (benchmarks/notes/results-history-to-2026-12-07.md §9).  Every search runs inside this block
     (:func:`srkit.search.base.run_search`).
 
     Examples

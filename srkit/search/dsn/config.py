@@ -32,14 +32,14 @@ class DSNConfig:
     Controller (an LSTM cell sampling depth, width, then each layer's operators)
     batch_size : networks sampled and trained together per controller update.  20 (not
         the paper's 10): a batch trains in one set of tensors, so 20 networks cost far
-        less than twice 10, and at 60 s 20 gave the better fits (benchmarks/RESULTS.md
-        section 7, screen 2).
+        less than twice 10, and at 60 s 20 gave the better fits
+        (benchmarks/notes/results-history-to-2026-12-07.md §7, screen 2).
     hidden_size : LSTM hidden units.
     embedding_size : size of the embedding of each sampled choice fed to the next step.
     controller_lr : Adam learning rate of the controller.  0.03 (the published code: 6e-4
         over 500 updates): a CPU budget of minutes affords 10-40 updates, and at 3e-3
-        the sampling stayed close to uniform over that many (benchmarks/RESULTS.md
-        section 7, the ablation and screen 2).
+        the sampling stayed close to uniform over that many
+        (benchmarks/notes/results-history-to-2026-12-07.md §7, the ablation and screen 2).
     risk_fraction : risk-seeking policy gradient: only the best ``risk_fraction`` of a
         batch (by reward) contribute, weighted by how far they exceed the quantile.
     entropy_weight : weight of the entropy bonus.

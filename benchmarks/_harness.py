@@ -191,6 +191,15 @@ def _fit_srkit(task: Task, X: Any, y: Any, names: list[str]) -> dict[str, Any]:
 
     options = dict(task.options)
     searcher_options = options.pop("searcher_options", {})
+    units: dict[str, Any] = {}
+    if options.pop("units", False):  # run.py --units: the problem's units go to fit()
+        from srkit.problems import get
+
+        known = get(task.problem).units
+        if known is None:
+            raise ValueError(f"--units: problem {task.problem} has no units (only the AI Feynman problems do, "
+                             "with the shared units table present)")
+        units = {"X_units": list(known[0]), "y_units": known[1]}
     if "fitter" in options:
         options["fitter"] = srkit.CoefficientFitter(**options["fitter"])
     if task.method.startswith(SRKIT_PREFIX):
@@ -205,7 +214,7 @@ def _fit_srkit(task: Task, X: Any, y: Any, names: list[str]) -> dict[str, Any]:
     else:
         options.setdefault("time_budget", task.time_budget)
     model = srkit.SymbolicRegressor(random_state=task.seed, **options)
-    model.fit(X, y, feature_names=names)
+    model.fit(X, y, feature_names=names, **units)
     result = model.result_
     return {
         "expression": str(model.best_.expr), "size": int(model.best_.expr.size),

@@ -260,6 +260,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                     help='JSON of extra SymbolicRegressor options for srkit methods, e.g. '
                          '{"searcher_options": {...}, "fitter": {...}, "max_size": 40}; keyword '
                          'arguments of a custom module:function method; never given to the peers')
+    ap.add_argument("--units", action="store_true",
+                    help="srkit methods get the problems' physical units (AI Feynman; fit(X_units=, y_units=)); "
+                         "rows record it in options and summaries show the method as METHOD+units")
     ap.add_argument("--check-timeout", type=float, default=15.0, help="seconds per recovery rule")
     ap.add_argument("--grace", type=float, default=30.0, help="hard deadline = budget + grace + 4 x check timeout")
     ap.add_argument("--no-warmup", action="store_true",
@@ -302,7 +305,8 @@ def _main(args: argparse.Namespace) -> int:
     pairs = select_problems(args.suites, args.problems)
     tasks = build_tasks(
         args.methods, pairs, args.seeds, args.time_budget, max_evals=args.max_evals, noise=args.noise,
-        options=json.loads(args.options), check_timeout=args.check_timeout, grace=args.grace,
+        options={**json.loads(args.options), **({"units": True} if args.units else {})},
+        check_timeout=args.check_timeout, grace=args.grace,
         warmup=not args.no_warmup,
     )
     budget = f"{args.time_budget:g} s" + (f" (srkit: {args.max_evals} evaluations)" if args.max_evals else "")

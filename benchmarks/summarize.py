@@ -50,6 +50,8 @@ def load_rows(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
                 print(f"# {path}:{i}: not JSON, skipped", file=sys.stderr)
                 continue
             if isinstance(row, dict) and "method" in row and "problem" in row:
+                if (row.get("options") or {}).get("units"):  # run.py --units: shown as its own method
+                    row = {**row, "method": f"{row['method']}+units"}
                 rows.append(row)
     return rows
 

@@ -78,6 +78,12 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("csv", help="CSV file with a header row")
     fit.add_argument("--target", "-t", required=True, help="column to explain (y)")
     fit.add_argument("--features", help="comma-separated feature columns (default: all others)")
+    fit.add_argument("--units", nargs="+", metavar="NAME=UNIT",
+                     help="physical units of every feature and of the target, e.g. --units m=kg a=m/s**2 F=N "
+                          "('1' for dimensionless): the search then uses dimensional analysis and keeps to "
+                          "consistent formulas")
+    fit.add_argument("--dimensionless-constants-only", action="store_true",
+                     help="with --units: fitted constants must be pure numbers (by default they may carry units)")
     _add_search_options(fit)
     _add_output_options(fit)
 
@@ -194,6 +200,7 @@ def _regressor(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         max_evals=args.max_evals, loss=args.loss, max_size=args.max_size, search_rows=args.search_rows or None,
         model_selection=args.selection, random_state=args.seed, n_jobs=args.n_jobs,
         verbose=0 if args.quiet else 1, llm=llm_settings(args),
+        dimensionless_constants_only=bool(getattr(args, "dimensionless_constants_only", False)),
     )
 
 
@@ -223,6 +230,11 @@ def _print_result(model, out=None) -> None:  # type: ignore[no-untyped-def]
         mark = "*" if r["selected"] else " "
         out.write(f"{mark} {r['complexity']:>10g}  {r['loss']:>11.4e}  {r['score']:>8.3f}  {_short(r['equation'])}\n")
     out.write(f"\nChosen formula: {model.best_.expr.format(6)}\n")
+    chosen = next(r for r in rows if r["selected"])
+    if "dimensionally_consistent" in chosen:
+        carried = ", ".join(f"{c['value']:.6g} [{c['unit']}]" for c in chosen["constant_units"])
+        out.write(f"  units:  {'consistent' if chosen['dimensionally_consistent'] else 'NOT consistent: ' + chosen.get('dimension_error', '')}"
+                  f"{'; constants with units: ' + carried if carried else ''}\n")
     out.write(f"  sympy:  {model.sympy(precision=6)}\n")
     out.write(f"  latex:  {model.latex()}\n")
     res = model.result_
@@ -239,7 +251,43 @@ def _short(equation: str) -> str:
         return equation
 
 
-def _fit_and_report(args: argparse.Namespace, X: Any, y: Any, names: Sequence[str]) -> int:
+def _units_option(items: Sequence[str] | None, target: str, features: Sequence[str],
+                  columns: Sequence[str] = ()) -> tuple[dict[str, str] | None, str | None]:
+    """``--units m=kg F=N`` -> (X_units by feature, y_units).
+
+    >>> _units_option(["m=kg", "a=m/s**2", "F=N"], "F", ["m", "a"])
+    ({'m': 'kg', 'a': 'm/s**2'}, 'N')
+    """
+    if not items:
+        return None, None
+    from srkit.core.operators import suggest
+
+    x_units: dict[str, str] = {}
+    y_units: str | None = None
+    for item in items:
+        name, sep, unit = item.partition("=")
+        name, unit = name.strip(), unit.strip()
+        if not sep or not name or not unit:
+            raise ValueError(f"--units needs NAME=UNIT pairs such as m=kg or F=N, got {item!r}")
+        if name == target:
+            y_units = unit
+        elif name in features:
+            x_units[name] = unit
+        elif name in columns:
+            raise ValueError(f"--units gives a unit for {name!r}, a column that is not among the features "
+                             f"({', '.join(features)}); add it to --features or drop its unit")
+        else:
+            raise ValueError(f"--units names {name!r}, which is neither the target ({target}) nor a feature "
+                             f"({', '.join(features)}).{suggest(name, [*features, target])}")
+    missing = [f for f in features if f not in x_units]
+    if missing:
+        raise ValueError(f"--units lacks the unit of {', '.join(missing)}; give every feature a unit "
+                         "('1' for dimensionless), e.g. " + " ".join(f"{m}=1" for m in missing[:3]))
+    return x_units, y_units
+
+
+def _fit_and_report(args: argparse.Namespace, X: Any, y: Any, names: Sequence[str],
+                    X_units: Any = None, y_units: Any = None) -> int:
     """Fit, print the front and save ``--output``; the shared end of ``fit`` and ``demo``.
 
     A search that ends (Ctrl-C, a fault, the budget) with no finite formula is one
@@ -250,7 +298,7 @@ def _fit_and_report(args: argparse.Namespace, X: Any, y: Any, names: Sequence[st
 
     model = _regressor(args)
     try:
-        model.fit(X, y, feature_names=list(names))
+        model.fit(X, y, feature_names=list(names), X_units=X_units, y_units=y_units)
     except NoFormulaError as exc:
         print(f"srkit: error: {exc}", file=sys.stderr)
         if args.output:
@@ -273,7 +321,17 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     check_outputs(args, ["--output"], append=["--llm-log"])
     features = [f.strip() for f in args.features.split(",")] if args.features else None
     data = read_csv(args.csv, args.target, features)
-    return _fit_and_report(args, data.X, data.y, data.feature_names)
+    columns = _header(args.csv) if args.units else []
+    X_units, y_units = _units_option(args.units, args.target, data.feature_names, columns)
+    return _fit_and_report(args, data.X, data.y, data.feature_names, X_units, y_units)
+
+
+def _header(path: str) -> list[str]:
+    """The column names of a CSV file (to tell a dropped feature from a misspelt one)."""
+    import csv
+
+    with open(path, newline="", encoding="utf-8-sig") as fh:
+        return [c.strip() for c in next(csv.reader(fh), [])]
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:

@@ -105,6 +105,9 @@ class SymbolicRegressor:
     warm_start : start from the previous fit's Pareto front.
     fitter : a :class:`CoefficientFitter` (Levenberg-Marquardt settings).
     callbacks : extra :class:`~srkit.search.base.Callback` objects.
+    dimensionless_constants_only : with units (``fit(..., X_units=, y_units=)``), fitted
+        constants must be pure numbers (PySR's option); by default they may carry units,
+        as ``G`` in ``G*m1*m2/r**2``.
     llm : settings of the ``"llm"`` searcher, e.g. ``{"base_url": "http://localhost:11434/v1",
         "model": "llama3.1", "api_key": ...}`` (see :class:`~srkit.search.llm.LLMConfig`).
 
@@ -140,6 +143,7 @@ class SymbolicRegressor:
         fitter: CoefficientFitter | None = None,
         callbacks: Sequence[Callback] = (),
         llm: Mapping[str, Any] | None = None,
+        dimensionless_constants_only: bool = False,
     ) -> None:
         self.searcher = searcher
         self.operators = operators
@@ -159,12 +163,13 @@ class SymbolicRegressor:
         self.fitter = fitter
         self.callbacks = callbacks
         self.llm = llm
+        self.dimensionless_constants_only = dimensionless_constants_only
 
     # ------------------------------------------------------------------ sklearn
     _PARAMS = (
         "searcher", "operators", "time_budget", "max_evals", "max_iterations", "loss", "max_size",
         "max_depth", "search_rows", "model_selection", "random_state", "n_jobs", "parallel_backend", "verbose",
-        "warm_start", "fitter", "callbacks", "llm",
+        "warm_start", "fitter", "callbacks", "llm", "dimensionless_constants_only",
     )
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -243,6 +248,8 @@ class SymbolicRegressor:
         *,
         feature_names: Sequence[str] | None = None,
         sample_weight: Any = None,
+        X_units: Sequence[Any] | Mapping[str, Any] | None = None,
+        y_units: Any = None,
     ) -> SymbolicRegressor:
         """Search for a formula; returns ``self``.
 
@@ -251,15 +258,32 @@ class SymbolicRegressor:
         best formulas found so far (``result_.stopped_by == "interrupt"``); when
         it stops before any formula had a finite loss, :class:`NoFormulaError`
         says so (its ``result`` keeps the run's state).
+
+        ``X_units`` (one unit per feature: a list, or a dict by feature name) and
+        ``y_units`` make the search use physical units: a unit is text such as
+        ``"kg*m/s**2"``, ``"N"`` or ``"1"``, or a mapping ``{"m": 1, "s": -2}``.  The
+        search then runs first in the problem's dimensionless groups (Buckingham π),
+        then in the original variables; the model is chosen among the dimensionally
+        consistent formulas, and ``pareto_front_`` says which are and what units the
+        constants carry.
         """
         budget = self._validate_options()
         data = as_dataset(X, y, feature_names=feature_names, weights=sample_weight)
         check_fittable(data, stacklevel=3)  # one row or a constant y: nothing to search for
         opset, registry = self._operator_set(data.feature_names)
+        self._units, analysis = self._units_of(X_units, y_units, data.feature_names, opset)
         rng = as_generator(self.random_state)
         evaluator = Evaluator(
             data, self.loss, fitter=self.fitter, n_jobs=self.n_jobs, backend=self.parallel_backend
         )
+        if self._units is not None:  # inconsistent formulas rank below the mean, as in PySR
+            from srkit.units.penalty import DimensionalPenalty
+
+            mean_model = evaluator.loss_fn(data.y, np.full_like(data.y, np.average(data.y, weights=data.weights)),
+                                           data.weights)
+            evaluator.penalty = DimensionalPenalty(
+                *self._units, weight=max(float(mean_model), evaluator.loss_floor, 1e-300),
+                free_constants=not self.dimensionless_constants_only)
         seeds: list[Expr] = []
         if self.warm_start and getattr(self, "result_", None) is not None:
             if tuple(self.feature_names_in_) == data.feature_names:
@@ -277,25 +301,103 @@ class SymbolicRegressor:
             from srkit.callbacks import ProgressPrinter
 
             callbacks.append(ProgressPrinter())
-        result = self._search(searcher, problem, budget, rng, callbacks)
+        result = self._search(searcher, problem, budget, rng, callbacks, analysis)
         if result.best is None:
             raise NoFormulaError(result)
         self._set_result(result, data.feature_names, registry)
         return self
 
     def _search(self, searcher: Any, problem: Problem, budget: Budget, rng: np.random.Generator,
-                callbacks: Sequence[Callback]) -> SearchResult:
+                callbacks: Sequence[Callback], analysis: Any = None) -> SearchResult:
         """Run the search (on a row subsample of large data, with the front refitted on all
-        rows), then round the front's constants where the data cannot tell (``polish``)."""
+        rows; first in dimensionless groups when units allow), then round the front's
+        constants where the data cannot tell (``polish``)."""
         import time
 
+        from srkit.search.floor.dimensionless import search_in_groups
         from srkit.search.floor.polish import POLISH_SHARE, polish
 
-        result = self._search_rows(searcher, problem, budget, rng, callbacks)
-        if result.interrupted or not result.front:
-            return result
-        deadline = None if budget.time is None else time.perf_counter() + POLISH_SHARE * budget.time
-        return polish(result, problem, deadline)
+        written: list[ParetoEntry] = []
+        if analysis is not None:
+            result, written_front = search_in_groups(
+                lambda p, b: self._search_rows(searcher, p, b, rng, callbacks), problem, analysis, budget,
+                searcher_name=getattr(searcher, "name", ""))
+            written = written_front.entries()
+        else:
+            result = self._search_rows(searcher, problem, budget, rng, callbacks)
+        if self._units is not None and result.front:
+            # a formula that adds a length to a time is wrong whatever its loss: with units the
+            # front is that of the consistent formulas (if there is one), which an exact
+            # inconsistent formula would otherwise push off it
+            consistent = [e for e in [*result.front, *written] if self._dimensions(e.expr).consistent]
+            kept = problem.new_front()
+            if consistent:
+                for e in consistent:
+                    kept.update(e.expr, e.loss, e.complexity)
+            else:  # none is: show the formulas with their losses on the data, without the penalty
+                penalty, problem.evaluator.penalty = problem.evaluator.penalty, None
+                with problem.evaluator.meter.limited() as meter:
+                    meter.max_evals = meter.deadline = None
+                    for e in result.front:
+                        kept.update(e.expr, problem.evaluator.loss(e.expr), e.complexity)
+                problem.evaluator.penalty = penalty
+            result = replace(result, front=kept, best=kept.select(problem.selection))
+        if not result.interrupted and result.front:
+            deadline = None if budget.time is None else time.perf_counter() + POLISH_SHARE * budget.time
+            result = polish(result, problem, deadline)
+        return result
+
+    def _units_of(self, X_units: Any, y_units: Any, feature_names: Sequence[str],
+                  opset: OperatorSet) -> tuple[Any, Any]:
+        """The checked units (or None) and the dimensional analysis to search with (or None)."""
+        import warnings
+
+        from srkit.units.analysis import analyse
+        from srkit.units.assign import assign_units
+        from srkit.units.unit import UnitError
+
+        x_units, target = assign_units(X_units, y_units, feature_names)
+        self.X_units_ = x_units
+        self.y_units_ = target
+        if x_units is None:
+            return None, None
+        units = (x_units, target)
+        if target is None:
+            return units, None
+        analysis = analyse(feature_names, x_units, target)
+        if not analysis.reachable:
+            known = ", ".join(f"{n} [{u}]" for n, u in zip(feature_names, x_units))
+            if self.dimensionless_constants_only:
+                raise UnitError(
+                    f"no product of the inputs ({known}) has the target's units {target}, so with "
+                    "dimensionless_constants_only=True no formula can be consistent; check the units, or let "
+                    "constants carry units (dimensionless_constants_only=False)"
+                )
+            warnings.warn(
+                f"no product of the inputs ({known}) has the target's units {target}: a consistent law needs a "
+                "constant with units (as G in G*m1*m2/r**2); searching without dimensional analysis",
+                UserWarning, stacklevel=4,
+            )
+            return units, None
+        from srkit.units.analysis import power_product
+
+        try:
+            for v in (analysis.prefactor, *analysis.groups):
+                power_product(v, opset)  # type: ignore[arg-type]
+            if not opset.has("mul"):
+                raise ValueError("writing the groups back needs the operator mul")
+        except ValueError as exc:
+            warnings.warn(f"searching without dimensional analysis: {exc}", UserWarning, stacklevel=4)
+            return units, None
+        if self.verbose:
+            print(f"dimensional analysis: {analysis.describe()}")
+        return units, analysis
+
+    def _dimensions(self, expr: Expr) -> Any:
+        from srkit.units.dimensions import check_dimensions
+
+        x_units, target = self._units
+        return check_dimensions(expr, x_units, target, free_constants=not self.dimensionless_constants_only)
 
     def _search_rows(self, searcher: Any, problem: Problem, budget: Budget, rng: np.random.Generator,
                      callbacks: Sequence[Callback]) -> SearchResult:
@@ -339,6 +441,15 @@ class SymbolicRegressor:
         records = self.result_.front.to_records()
         for rec, entry in zip(records, self.result_.front.entries()):
             rec["selected"] = entry.expr == self.best_.expr
+            if getattr(self, "_units", None) is not None:
+                check = self._dimensions(entry.expr)
+                rec["dimensionally_consistent"] = check.consistent
+                rec["constant_units"] = [
+                    {"value": float(entry.expr.coefs[j]), "unit": str(u)}
+                    for j, u in enumerate(check.constant_units) if u is not None and not u.is_dimensionless
+                ]
+                if not check.consistent:
+                    rec["dimension_error"] = check.reason
         return records
 
     @property
@@ -413,6 +524,7 @@ class SymbolicRegressor:
             "n_samples": self.result_.front.n_samples,
             "loss_power": self.result_.front.loss_power,
             "selected": next(i for i, e in enumerate(entries) if e.expr == self.best_.expr),
+            **self._units_record(),
             "front": [
                 {"equation": str(e.expr), "loss": e.loss, "complexity": e.complexity} for e in entries
             ],
@@ -423,6 +535,15 @@ class SymbolicRegressor:
                 "config": _jsonable(self.result_.config),
             },
         }
+
+    def _units_record(self) -> dict[str, Any]:
+        """The fit's units for the saved file (exponent mappings: they read back exactly)."""
+        units = getattr(self, "_units", None)
+        if units is None:
+            return {}
+        x_units, target = units
+        return {"X_units": [u.to_dict() for u in x_units], "y_units": None if target is None else target.to_dict(),
+                "dimensionless_constants_only": self.dimensionless_constants_only}
 
     def save(self, path: str | Path) -> None:
         """Write the fitted model (front, choice, settings) as JSON.
@@ -492,7 +613,20 @@ def load(path: str | Path, *, registry: OperatorRegistry | None = None) -> Symbo
             f"the selected formula front[{selected}] {records[selected]['equation']!r} is not on the Pareto front "
             "the file describes (its loss is not finite, or another entry beats it): the file was edited or corrupted"
         )
-    model = SymbolicRegressor(model_selection=data["model_selection"])
+    model = SymbolicRegressor(model_selection=data["model_selection"],
+                              dimensionless_constants_only=bool(data.get("dimensionless_constants_only", False)))
+    model._units = None
+    if data.get("X_units") is not None:
+        from srkit.units.unit import UnitError, as_unit
+
+        try:
+            x_units = tuple(as_unit(u) for u in data["X_units"])
+            target = None if data.get("y_units") is None else as_unit(data["y_units"])
+        except (UnitError, TypeError) as exc:
+            raise bad(f"its units do not read: {exc}") from None
+        if len(x_units) != len(names):
+            raise bad(f"it has {len(x_units)} feature units for {len(names)} features")
+        model._units = (x_units, target)
     search = data["search"]
     result = SearchResult(
         front=front, best=best, n_evals=search.get("n_evals", 0),

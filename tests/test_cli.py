@@ -77,3 +77,31 @@ def test_demo_recovers_newtons_law(capsys):
     m1, m2, r = sympy.symbols("m1 m2 r")
     ratio = sympy.simplify(sympy.sympify(chosen, locals={"m1": m1, "m2": m2, "r": r}) / (m1 * m2 / r**2))
     assert ratio.free_symbols == set() and abs(float(ratio) - 6.674) < 0.05
+
+
+def test_fit_with_units(tmp_path, capsys):
+    code = main(["fit", _csv(tmp_path / "d.csv"), "--target", "F", "--units", "m=kg", "a=m/s**2", "F=N",
+                 "--time-budget", "20", "--seed", "0", "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Chosen formula: a * m" in out or "Chosen formula: m * a" in out
+    assert "units:  consistent" in out
+
+
+@pytest.mark.parametrize("units, message", [
+    (["m=kg", "a=m/s**2", "F=Nn"], "unknown unit 'Nn' in 'Nn'. Did you mean 'N'?"),
+    (["m=kg", "F=N"], "--units lacks the unit of a; give every feature a unit ('1' for dimensionless), e.g. a=1"),
+    (["m=kg", "a=m/s**2", "F=N", "mass=kg"], "--units names 'mass', which is neither the target (F) nor a feature"),
+    (["m=kg", "a"], "--units needs NAME=UNIT pairs such as m=kg or F=N, got 'a'"),
+])
+def test_bad_units_are_one_line_errors(tmp_path, capsys, units, message):
+    code = main(["fit", _csv(tmp_path / "d.csv"), "--target", "F", "--units", *units, "--time-budget", "5", "--quiet"])
+    assert code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_units_for_a_dropped_feature(tmp_path, capsys):
+    code = main(["fit", _csv(tmp_path / "d.csv"), "--target", "F", "--features", "m",
+                 "--units", "m=kg", "a=m/s**2", "F=N", "--time-budget", "5", "--quiet"])
+    assert code == 2
+    assert "--units gives a unit for 'a', a column that is not among the features (m)" in capsys.readouterr().err

@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -83,6 +84,12 @@ class Operator:
     text : printing template when the canonical text is not ``name(args)``, e.g.
         ``"ts_mean({0}, 5)"`` for a window-specialised panel operator (the parser
         reads that form back, see :func:`srkit.core.parse.parse`).
+    units : how the operation treats physical units (:mod:`srkit.units.dimensions`):
+        ``"match"`` (arguments of equal units, as add), ``"product"``, ``"quotient"``,
+        ``"power"`` (a dimensionless exponent, a constant one if the base has units),
+        ``"power:K"`` (the argument's units to the rational power K: ``"power:1/2"``
+        for sqrt, ``"power:1"`` for neg or abs), or ``"dimensionless"`` (arguments and
+        result are pure numbers, as exp, sin; the default, and named constants' rule).
 
     Examples
     --------
@@ -104,6 +111,7 @@ class Operator:
     precedence: int = 100
     aliases: tuple[str, ...] = ()
     text: str = ""
+    units: str = "dimensionless"
 
     @property
     def is_constant(self) -> bool:
@@ -134,6 +142,10 @@ class Operator:
         return rf"\operatorname{{{{{self.name}}}}}\left({args}\right)"
 
 
+_UNIT_RULE = re.compile(r"dimensionless|match|product|quotient|power|power:-?\d+(/\d+)?")
+_BINARY_RULES = ("match", "product", "quotient", "power")
+
+
 def _check_operator(op: Operator) -> None:
     """Check every backend of ``op`` at once; raise ValueError naming the problem."""
     if not op.name or not op.name.replace("_", "a").isalnum() or op.name[0].isdigit():
@@ -143,6 +155,12 @@ def _check_operator(op: Operator) -> None:
         )
     if op.arity not in (0, 1, 2):
         raise ValueError(f"operator {op.name!r}: arity must be 0, 1 or 2, got {op.arity}")
+    if not _UNIT_RULE.fullmatch(op.units) or (op.arity != 2 and op.units in _BINARY_RULES) or (
+            op.arity != 1 and op.units.startswith("power:")):
+        raise ValueError(
+            f"operator {op.name!r}: units={op.units!r} is not a rule for arity {op.arity}; use 'dimensionless', "
+            "'match', 'product', 'quotient' or 'power' (binary), or 'power:K' such as 'power:1/2' (unary)"
+        )
     if op.arity == 0:
         try:
             float(op.numpy)

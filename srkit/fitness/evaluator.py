@@ -208,6 +208,10 @@ class Evaluator:
     cache_size : fitted skeletons remembered.
     n_jobs, backend : parallel map of :meth:`fit_many` through joblib ("loky",
         "threading", or "dask" with a running ``distributed.Client``).
+    penalty : ``penalty(expr) -> float`` added to every loss this evaluator reports (after
+        fitting, which minimises the data loss alone): a prior that ranks formulas
+        beyond their fit, such as dimensional consistency
+        (:class:`srkit.units.penalty.DimensionalPenalty`).  ``None``: no penalty.
 
     Examples
     --------
@@ -232,6 +236,7 @@ class Evaluator:
         cache_size: int = 200_000,
         n_jobs: int = 1,
         backend: str = "loky",
+        penalty: Callable[[Expr], float] | None = None,
     ) -> None:
         if max_evals is not None and max_evals < 0:
             raise ValueError(f"max_evals must be >= 0 or None, got {max_evals}")
@@ -242,6 +247,7 @@ class Evaluator:
         self.cache_size = cache_size
         self.n_jobs = n_jobs
         self.backend = backend
+        self.penalty = penalty
         self.cache_hits = 0
         #: the last finite results scored (fitted or not): what an interrupted search
         #: still returns when its searcher had not offered them yet
@@ -310,9 +316,11 @@ class Evaluator:
         return self.meter.limited(max_evals, deadline, tick)
 
     def derive(self, dataset: Dataset, loss: str | Loss | None = None, *,
-               fitter: CoefficientFitter | None = None) -> Evaluator:
+               fitter: CoefficientFitter | None = None, same_variables: bool = True) -> Evaluator:
         """An evaluator over other data (a row subset, a transformed target) that charges
         this one's budget: its evaluations count here, and it stops when this one does.
+        It keeps this one's ``penalty`` unless ``same_variables`` is False (data in other
+        variables, such as dimensionless groups, which the penalty does not know).
 
         >>> import numpy as np
         >>> from srkit.core.data import as_dataset
@@ -324,7 +332,8 @@ class Evaluator:
         """
         child = Evaluator(dataset, self.loss_fn if loss is None else loss,
                           fitter=self.fitter if fitter is None else fitter,
-                          cache_size=self.cache_size, n_jobs=self.n_jobs, backend=self.backend)
+                          cache_size=self.cache_size, n_jobs=self.n_jobs, backend=self.backend,
+                          penalty=self.penalty if same_variables else None)
         child.meter = self.meter
         return child
 
@@ -346,6 +355,8 @@ class Evaluator:
         values, _ = self.evaluate(expr)
         loss = self._loss_of_values(values)
         if loss < math.inf:
+            if self.penalty is not None:
+                loss += self.penalty(expr)
             self.recent.append((expr, loss))
         return loss
 
@@ -370,7 +381,10 @@ class Evaluator:
             return math.nan, math.nan, math.inf
         with np.errstate(all="ignore"):
             a, b = linear_scale(self.dataset.y, values, self._sqrt_w)
-            return float(a), float(b), self._loss_of_values(a + b * values)
+            loss = self._loss_of_values(a + b * values)
+        if self.penalty is not None and loss < math.inf:
+            loss += self.penalty(expr)
+        return float(a), float(b), loss
 
     # ------------------------------------------------------------------ fitting
     def fit(self, expr: Expr) -> tuple[Expr, float]:
@@ -382,8 +396,7 @@ class Evaluator:
             self._cache.move_to_end(key)
             return hit
         fitted, loss = _fit_one(self, expr, self.meter.spend)
-        self._remember(key, fitted, loss)
-        return fitted, loss
+        return self._remember(key, fitted, loss)
 
     def snap(self, expr: Expr, loss: float | None = None) -> tuple[Expr, float]:
         """``expr`` with each constant rounded to a simple rational (denominator at most 12,
@@ -495,12 +508,16 @@ class Evaluator:
         self.cache_hits += len(exprs) - len(todo)
         return out
 
-    def _remember(self, key: tuple[Any, bytes], fitted: Expr, loss: float) -> None:
+    def _remember(self, key: tuple[Any, bytes], fitted: Expr, loss: float) -> tuple[Expr, float]:
+        """Cache a fit (its loss with the penalty added) and return ``(fitted, loss)``."""
+        if self.penalty is not None and loss < math.inf:
+            loss += self.penalty(fitted)
         self._cache[key] = (fitted, loss)
         if len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
         if loss < math.inf:
             self.recent.append((fitted, loss))
+        return fitted, loss
 
     def _worker_state(self) -> Evaluator:
         """A cache-free copy to ship to parallel workers, with a meter of its own that

@@ -164,6 +164,8 @@ class BenchmarkProblem:
         Sampling plans of the two splits.
     description : str
         Free text (source, original formula, ...).
+    target : str
+        The name of the output variable where the source names it (``"F"``), else "".
 
     Examples
     --------
@@ -182,6 +184,7 @@ class BenchmarkProblem:
     train: Sampling
     test: Sampling
     description: str = field(default="", compare=False)
+    target: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         d = len(self.variables)
@@ -192,6 +195,25 @@ class BenchmarkProblem:
     def n_variables(self) -> int:
         """Number of input variables."""
         return len(self.variables)
+
+    @property
+    def units(self) -> tuple[tuple[Any, ...], Any] | None:
+        """``(X_units, y_units)`` as :class:`~srkit.units.Unit` objects, for the AI Feynman
+        problems when the units table is found (:mod:`srkit.problems.units`); else None.
+
+        >>> from srkit.problems import get
+        >>> u = get("I.12.1").units   # F = mu * Nn
+        >>> u is None or [str(x) for x in u[0]] + [str(u[1])] == ["1", "kg*m/s**2", "kg*m/s**2"]
+        True
+        """
+        if self.suite != "feynman" or not self.target:
+            return None
+        from srkit.problems.units import feynman_units_table
+
+        table = feynman_units_table()
+        if table is None or self.target not in table or any(v not in table for v in self.variables):
+            return None
+        return tuple(table[v] for v in self.variables), table[self.target]
 
     @property
     def variable_signs(self) -> tuple[str, ...]:

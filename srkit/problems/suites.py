@@ -286,6 +286,7 @@ def _feynman_problem(e: FeynmanEntry) -> BenchmarkProblem:
         train=plan,
         test=plan,
         description=f"AI Feynman #{e.number} {shown}: {e.output} = {e.formula}",
+        target=e.output,
     )
 
 

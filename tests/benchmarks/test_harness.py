@@ -227,3 +227,16 @@ def test_summarize_plots(tmp_path: Path) -> None:
     summarize.plot_recovery(more, lines)  # two budgets: recovery vs budget
     for png in (bars, lines):
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_units_option_passes_the_problems_units(tmp_path: Path) -> None:
+    # I.12.1, F = mu*Nn: with units the law is Nn * f(mu), found at once
+    tasks = run.build_tasks(["srkit"], [("feynman", "I.12.1")], [0], 20.0, options={"units": True},
+                            check_timeout=10.0, grace=20.0)
+    rows = run.run(tasks, tmp_path / "units.jsonl", backend="loky", workers=1, quiet=True)
+    assert rows[0]["status"] == "ok" and rows[0]["options"] == {"units": True}
+    assert rows[0]["recovered_exact"] is True
+    assert summarize.load_rows([tmp_path / "units.jsonl"])[0]["method"] == "srkit+units"
+    bad = run.build_tasks(["srkit"], [("nguyen", "Nguyen-1")], [0], 5.0, options={"units": True})
+    row = run.run(bad, tmp_path / "bad.jsonl", backend="loky", workers=1, quiet=True)[0]
+    assert "problem Nguyen-1 has no units" in row["status"]

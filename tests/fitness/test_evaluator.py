@@ -288,3 +288,21 @@ def test_snap_leaves_exact_fits_and_non_likelihood_losses_alone() -> None:
     ev.loss_power = None  # e.g. a rank-IC loss
     noisy = parse("1.01*x0")
     assert ev.snap(noisy, 1.0) == (noisy, 1.0) and ev.n_evals == n0
+
+
+def test_penalty_is_added_to_every_loss_the_evaluator_reports() -> None:
+    # a prior beyond the fit (srkit.units.penalty uses it for dimensional consistency)
+    x = np.linspace(1, 2, 30)
+    data = as_dataset(np.column_stack([x, x]), 2 * x, feature_names=["a", "b"])
+    uses_b = lambda e: 5.0 if 1 in e.variables_used else 0.0  # noqa: E731
+    ev = Evaluator(data, penalty=uses_b)
+    a, b = parse("2*a", ["a", "b"]), parse("2*b", ["a", "b"])
+    assert ev.loss(a) == 0.0 and ev.loss(b) == 5.0
+    assert ev.fit(parse("1.5*b", ["a", "b"]))[1] == 5.0
+    assert [loss for _, loss in ev.fit_many([parse("1.5*a", ["a", "b"]), parse("0.5*b", ["a", "b"])])] == [0.0, 5.0]
+    assert ev.scaled_fit(b)[2] == 5.0
+    assert not ev.is_exact(b, ev.loss(b))  # a penalised exact fit does not stop a search
+    rows = ev.derive(data.subset(np.arange(10)))
+    assert rows.loss(b) == 5.0  # a row subset keeps the prior
+    other = ev.derive(data, same_variables=False)
+    assert other.penalty is None and other.loss(b) == 0.0  # other variables: the prior does not apply

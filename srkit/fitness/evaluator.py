@@ -458,6 +458,23 @@ class Evaluator:
                 done.add(j)
         return (expr.with_coefs(coefs), loss) if snapped else (expr, loss)
 
+    def loss_of_rewrite(self, expr: Expr, loss: float, rewritten: Expr) -> float:
+        """The loss of ``rewritten``, a form of ``expr`` with the same values (such as
+        :func:`~srkit.core.simplify.drop_identities` makes), without evaluating it: ``loss``
+        with the ``penalty`` of the new form in place of the old one's (a ``1.0*t`` that
+        carried units is inconsistent as ``t``).
+
+        >>> import numpy as np
+        >>> from srkit.core.data import as_dataset
+        >>> from srkit.core.parse import parse
+        >>> ev = Evaluator(as_dataset(np.ones((4, 1)), np.ones(4)), penalty=lambda e: float(e.size == 1))
+        >>> ev.loss_of_rewrite(parse("1.0*x0"), 0.5, parse("x0"))
+        1.5
+        """
+        if self.penalty is None or not loss < math.inf:
+            return loss
+        return loss - self.penalty(expr) + self.penalty(rewritten)
+
     def is_cached(self, expr: Expr) -> bool:
         """Whether the skeleton of ``expr`` has been fitted already."""
         return _key(expr) in self._cache

@@ -150,7 +150,7 @@ class SearchState:
                 snapped, snapped_loss = self.problem.evaluator.snap(expr, loss)
                 simpler = drop_identities(snapped)
                 if simpler.size < expr.size:
-                    self.front.update(simpler, snapped_loss)
+                    self.front.update(simpler, self.problem.evaluator.loss_of_rewrite(snapped, snapped_loss, simpler))
         return entered
 
     def found_exact(self) -> bool:

@@ -90,3 +90,19 @@ def test_offer_brings_the_significance_snapped_form_of_a_noisy_fit_onto_the_fron
     fitted, loss = problem.evaluator.fit(parse("1.0*x*x*x + 1.0*x + 1.0", problem.opset))
     assert state.offer(fitted, loss)
     assert [str(e.expr) for e in state.front] == ["x * x * x + x", str(fitted)]
+
+
+def test_offer_scores_the_simplified_form_with_the_evaluators_penalty() -> None:
+    # with units, 1.0*t may be a speed times t; t alone breaks the prior and pays for it
+    from srkit.search.base import SearchState
+
+    t = np.linspace(0, 1, 50)
+    data = as_dataset(t[:, None], t, feature_names=["t"])
+    no_constants = lambda e: 0.0 if e.n_coefs else 10.0  # noqa: E731
+    problem = Problem(data, default_registry().operator_set(["add", "mul"], ["t"]), Evaluator(data, penalty=no_constants))
+    state = SearchState(problem=problem, budget=Budget(evals=100), front=problem.new_front())
+    fitted, loss = problem.evaluator.fit(parse("1.1*t", problem.opset))
+    state.offer(fitted, loss)
+    assert str(fitted) == "1.0 * t" and loss == 0.0  # the fitter snaps an exact 1
+    simplified = [e for e in state.front if str(e.expr) == "t"]
+    assert simplified and simplified[0].loss == 10.0

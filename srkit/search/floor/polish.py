@@ -70,14 +70,10 @@ def polish(result: SearchResult, problem: Problem, deadline: float | None = None
                     front.update(rest.expr, rest.loss)
                 break
             simpler = drop_identities(expr)
-            if simpler.size < expr.size and evaluator.penalty is not None:
-                # a 1 may carry units (1.0*t for a speed): without it the formula can break the
-                # evaluator's prior, which sees only the skeleton
-                try:
-                    if evaluator.loss(simpler) > loss:
-                        simpler = expr
-                except BudgetSpent:
-                    simpler = expr
+            # (a 1 may carry units, 1.0*t for a speed: without it the formula can break the
+            # evaluator's prior, which sees only the skeleton)
+            if simpler.size < expr.size and evaluator.loss_of_rewrite(expr, loss, simpler) > loss:
+                simpler = expr
             # (a snap that let the loss rise replaces the formula: by BIC it is the better model)
             front.update(simpler if simpler.size < expr.size else expr, loss)
     best = front.select(problem.selection)

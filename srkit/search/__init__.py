@@ -8,7 +8,7 @@ from srkit.core.operators import suggest
 from srkit.search.auto import AutoConfig, AutoSearcher
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, Searcher
 from srkit.search.dsn import DSNConfig, DSNSearcher
-from srkit.search.gp import GPConfig, GPSearcher
+from srkit.search.floor.evolution import GPConfig, GPSearcher
 from srkit.search.llm import LLMConfig, LLMSearcher
 from srkit.search.mcts import MCTSConfig, MCTSSearcher
 

@@ -33,7 +33,7 @@ import numpy as np
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, run_search
 from srkit.search.dsn import DSNSearcher
 from srkit.search.floor.closed_form import TermRegression
-from srkit.search.gp import GPSearcher
+from srkit.search.floor.evolution import GPSearcher
 from srkit.search.mcts import MCTSSearcher
 
 __all__ = ["AutoConfig", "AutoSearcher"]

@@ -1,4 +1,8 @@
-"""Searchers are peers: none imports another's package, and the floor imports none of them."""
+"""Searchers are peers: none imports another's package, and the floor imports none of them.
+
+The gp searcher is the floor's evolutionary engine used alone (srkit/search/floor/
+evolution.py): mcts, llm and auto refine their formulas with it, so it is shared
+machinery, not a peer that the others import."""
 
 import ast
 from pathlib import Path
@@ -6,10 +10,7 @@ from pathlib import Path
 import pytest
 
 SEARCH = Path(__file__).resolve().parents[2] / "srkit" / "search"
-PEERS = ("gp", "mcts", "dsn", "llm")
-#: imports that run the wrong way and are known (a separate item of issue 32): mcts's
-#: config and pipeline use GP's, and llm hands its formulas to GP
-KNOWN = {("mcts", "gp"), ("llm", "gp")}
+PEERS = ("mcts", "dsn", "llm")
 
 
 def _package(module: str) -> str | None:
@@ -39,14 +40,14 @@ def _files(name: str) -> list[Path]:
 @pytest.mark.parametrize("name", [*PEERS, "floor"])
 def test_no_package_imports_another_searcher_or_alpha(name):
     used = {_package(m) for m in _imports(_files(name))} - {None, name}
-    allowed = {"floor"} | {other for me, other in KNOWN if me == name}
+    allowed = {"floor"} if name != "floor" else set()
     assert used <= allowed, f"srkit/search/{name} imports {sorted(used - allowed)}"
 
 
 def test_auto_is_above_the_peers_and_no_peer_imports_it():
-    # the portfolio composes the members (and the floor's closed form); a member that
+    # the portfolio composes the members (and the floor's closed form and GP); a member that
     # imported it back would make the layering circular
     used = {_package(m) for m in _imports(_files("auto"))} - {None}
-    assert used == {"floor", "gp", "mcts", "dsn"}
+    assert used == {"floor", "mcts", "dsn"}
     for name in (*PEERS, "floor"):
         assert "srkit.search.auto" not in _imports(_files(name)), name

@@ -346,7 +346,7 @@ class LLMSearcher:
         callbacks: Sequence[Callback],
     ) -> SearchResult:
         """Run GP seeded with the best LLM formulas; merge its front into the result."""
-        from srkit.search.gp import GPSearcher
+        from srkit.search.floor.evolution import GPSearcher
 
         entries = sorted(result.front.entries(), key=lambda e: (e.loss, e.complexity))
         seeds: list[Expr] = [e.expr for e in entries[: self.config.gp_handoff]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from srkit.search.gp import GPConfig
+from srkit.search.floor.evolution import GPConfig
 from srkit.search.mcts.grammar import StructureRules
 from srkit.search.mcts.subtree import FORM_KINDS
 
@@ -67,7 +67,7 @@ class MCTSConfig:
 
     Pipeline
         gp_refine : hand each lane's best expressions to GP (False: MCTS alone).
-        gp : :class:`~srkit.search.gp.GPConfig` of the refining GP (a dict works too).
+        gp : :class:`~srkit.search.floor.evolution.GPConfig` of the refining GP (a dict works too).
         gp_generations : GP generations per call.
         n_seeds : best MCTS expressions handed to GP per call.
         pool_size : recycled pool of GP results per lane, seeded again next epoch.

@@ -34,7 +34,7 @@ import numpy as np
 from srkit.core.expr import Expr
 from srkit.search.base import Budget, Callback, Problem, SearchResult, SearchState, run_search
 from srkit.search.floor.closed_form import TermRegression
-from srkit.search.gp import GPSearcher
+from srkit.search.floor.evolution import GPSearcher
 from srkit.search.mcts.config import MCTSConfig
 from srkit.search.mcts.double_q import DoubleQTable
 from srkit.search.mcts.grammar import Grammar

@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from srkit.alpha import Split, load_panel  # noqa: E402
 from srkit.alpha.backtest import backtest  # noqa: E402
-from srkit.alpha.baselines import BASELINE_FACTORS  # noqa: E402
+from srkit.alpha.baselines import baselines_for  # noqa: E402
 from srkit.alpha.formula import factor_values  # noqa: E402
 from srkit.alpha.metrics import factor_metrics, forward_returns, period_labels  # noqa: E402
 from srkit.alpha.mine import MiningConfig, mine  # noqa: E402
@@ -145,11 +145,12 @@ def main() -> None:
             mean = {k: float(np.mean([r[k] for r in mine_rows])) for k in mine_rows[0]
                     if isinstance(mine_rows[0][k], (int, float)) and k != "seed"}
             rows.append({**mean, "set": f"{kind}, mean of {len(mine_rows)} seeds", "kind": kind})
-    hand = {name: factor_values(f, panel) for name, f in BASELINE_FACTORS.items()}
+    classic = baselines_for(panel.fields)  # the ones this data's fields allow
+    hand = {name: factor_values(f, panel) for name, f in classic.items()}
     hand_rows = [test_row(name, v, panel, split, h) for name, v in hand.items()]
     best = max(hand_rows, key=lambda r: abs(r["test_rank_ic"]) if np.isfinite(r["test_rank_ic"]) else -1)
     rows.append({**best, "set": f"hand-written best single on test ({best['set']}, |rank IC|)"})
-    composite = train_signed_composite(list(BASELINE_FACTORS.values()), panel, split, h)
+    composite = train_signed_composite(list(classic.values()), panel, split, h)
     rows.append(test_row(f"hand-written train-signed composite, {len(hand)} factors", composite, panel, split, h))
     out.update(rows=rows, runs=runs, handwritten=hand_rows)
 

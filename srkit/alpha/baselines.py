@@ -9,7 +9,7 @@ are the published ones; a train-signed composite flips them by train IC.
 
 from __future__ import annotations
 
-__all__ = ["BASELINE_FACTORS"]
+__all__ = ["BASELINE_FACTORS", "baselines_for"]
 
 #: name -> formula
 BASELINE_FACTORS: dict[str, str] = {
@@ -42,3 +42,19 @@ BASELINE_FACTORS: dict[str, str] = {
     "alpha101_54": "-((low - close) * open ** 5) / ((low - high) * close ** 5)",
     "alpha101_101": "(close - open) / (high - low + 0.001)",
 }
+
+
+def baselines_for(fields: tuple[str, ...] | list[str]) -> dict[str, str]:
+    """The classic factors that a panel with these fields can compute (close-only data
+    keeps the reversal, momentum, volatility and trend ones).
+
+    >>> sorted(baselines_for(["close"]))[:3]
+    ['beta_20', 'low_volatility_20', 'ma_ratio_20']
+    >>> len(baselines_for(["open", "high", "low", "close", "volume", "vwap"])) == len(BASELINE_FACTORS)
+    True
+    """
+    import re
+
+    have = set(fields)
+    words = re.compile(r"\b(open|high|low|close|volume|vwap)\b(?!\s*\()")
+    return {name: text for name, text in BASELINE_FACTORS.items() if set(words.findall(text)) <= have}

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from srkit.alpha.operators import SEARCH_WINDOWS, TS_BINARY, TS_UNARY, WINDOWS, TSSpec, alpha_registry
-from srkit.alpha.panel import Panel
+from srkit.alpha.panel import PRICE_FIELDS, Panel
 from srkit.core.expr import Expr
 from srkit.core.operators import OperatorSet
 from srkit.core.parse import ParseError, parse
@@ -176,8 +176,14 @@ def _explain(text: str, opset: OperatorSet) -> str | None:
     'ts_mean needs a window: ts_mean(close, 5)'
     >>> _explain("ts_mean(close, 0)", ops)
     'windows are whole numbers of days >= 1; got 0 in ts_mean(close, 0)'
+    >>> _explain("high - low", ops)
+    'this panel has no high field (its fields: close, volume); load data with a high column, or write the factor with the fields there are'
     """
     families = _families()
+    for word in re.findall(r"(?<![\w.])([A-Za-z_]\w*)\b(?!\s*\()", text):
+        if word in (*PRICE_FIELDS, "vwap") and word not in opset.variables:
+            return (f"this panel has no {word} field (its fields: {', '.join(opset.variables)}); load data with "
+                    f"a {word} column, or write the factor with the fields there are")
     for name, call, args in _calls(text):
         spec = families.get(name)
         if spec is not None:

@@ -1,12 +1,15 @@
 """Panel data: fields x dates x assets, loaded from CSV or parquet files.
 
 A :class:`Panel` holds one float64 array of shape (fields, dates, assets) on one
-trading calendar (the union of every asset's dates).  Loading never fills a
+trading calendar (the union of every asset's dates).  A panel needs a close price;
+every other numeric column (open, high, low, volume, vwap, adj_close, shares...)
+becomes a field when present, so adjusted closes alone (``date,asset,close``, the
+commonest free data) load as they are.  Loading never fills a
 gap with a later value: a missing cell or a date before an asset's listing
-stays nan, and the loader reports how many there were.  When the data has no
-``vwap`` column the loader adds the typical price ``(high + low + close) / 3``
-as a proxy (documented in :attr:`Panel.report`), so formulas written with
-``vwap`` (Alpha101, Alpha158) run on daily OHLCV data.  :meth:`Panel.report_text`
+stays nan, and the loader reports how many there were.  When the data has high, low
+and close but no ``vwap`` column the loader adds the typical price
+``(high + low + close) / 3`` as a proxy (documented in :attr:`Panel.report`), so
+formulas written with ``vwap`` (Alpha101, Alpha158) run on daily OHLCV data.  :meth:`Panel.report_text`
 gives that report as a few lines to print.
 
 Every file is validated on its own before anything is merged; a bad file is
@@ -26,12 +29,14 @@ from numpy.typing import NDArray
 
 from srkit.core.data import DataError
 
-__all__ = ["Panel", "PanelDataset", "load_panel", "format_report", "REQUIRED_FIELDS"]
+__all__ = ["Panel", "PanelDataset", "load_panel", "format_report", "REQUIRED_FIELDS", "PRICE_FIELDS"]
 
 Array = NDArray[np.float64]
 
-#: Fields a price panel must have after column mapping.
-REQUIRED_FIELDS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
+#: Fields a price panel must have after column mapping (the rest are used when present).
+REQUIRED_FIELDS: tuple[str, ...] = ("close",)
+#: The usual daily fields, named in messages and used by the classic factors.
+PRICE_FIELDS: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 _DATE_NAMES = ("date", "datetime", "time", "timestamp", "day")
 _ASSET_NAMES = ("asset", "ticker", "symbol", "name", "instrument", "code", "stock")
 
@@ -176,7 +181,8 @@ def load_panel(
     date_column, asset_column : names in a long file (found automatically among
         date/datetime/... and asset/ticker/symbol/name/... when not given).
     fields : fields to keep (default: every numeric column).
-    vwap_proxy : add ``vwap = (high + low + close) / 3`` when there is no vwap column.
+    vwap_proxy : add ``vwap = (high + low + close) / 3`` when there is no vwap column
+        (and high, low and close are there).
     skip_bad_files : in a folder, leave out the files that fail validation instead
         of refusing the load; they are listed in ``report["skipped_files"]``.
 
@@ -185,8 +191,8 @@ def load_panel(
     DataError
         For a missing path, an empty folder, or any unusable file (named, with
         the line and the fix): binary or not a table, no data rows, no date
-        column, unparsable dates, a missing required field (open, high, low,
-        close, volume), non-numeric or infinite values, no close price at all.
+        column, unparsable dates, no close column, a field named in ``fields``
+        that a file lacks, non-numeric or infinite values, no close price at all.
 
     Examples
     --------
@@ -257,10 +263,16 @@ def load_panel(
     )
     names = list(numeric)
     if "vwap" not in names and vwap_proxy:
-        h, lo, c = (values[names.index(k)] for k in ("high", "low", "close"))
-        values = np.concatenate([values, ((h + lo + c) / 3.0)[None]])
-        names.append("vwap")
-        report["vwap"] = "proxy: (high + low + close) / 3 (no vwap column in the data)"
+        if all(k in names for k in ("high", "low", "close")):
+            h, lo, c = (values[names.index(k)] for k in ("high", "low", "close"))
+            values = np.concatenate([values, ((h + lo + c) / 3.0)[None]])
+            names.append("vwap")
+            report["vwap"] = "proxy: (high + low + close) / 3 (no vwap column in the data)"
+        else:
+            report["vwap"] = "not available: no vwap column, and its proxy needs high, low and close"
+    absent = [k for k in PRICE_FIELDS if k not in names]
+    if absent:
+        report["fields_absent"] = absent
     close = values[names.index("close")]
     listed = np.isfinite(close)
     first = np.where(listed.any(axis=0), listed.argmax(axis=0), len(dates))
@@ -274,7 +286,7 @@ def load_panel(
         late_listings=late,
         missing_cells=int(gaps.sum()),
         missing_by_asset={str(a): int(g) for a, g in sorted(zip(assets, gaps), key=lambda t: -t[1]) if g},
-        zero_volume_cells=int((values[names.index("volume")] == 0).sum()),
+        zero_volume_cells=int((values[names.index("volume")] == 0).sum()) if "volume" in names else 0,
     )
     return Panel(values, tuple(names), dates, assets, report)
 
@@ -302,7 +314,10 @@ def format_report(report: Mapping[str, Any], max_items: int = 5) -> str:
     if r.get("files") is not None:
         out[0] += f" ({r['files']} files)"
     if r.get("vwap"):
-        out.append(f"vwap is a {r['vwap']}")
+        out.append(f"vwap: {r['vwap']}")
+    if r.get("fields_absent"):
+        out.append(f"fields: {', '.join(r.get('fields') or [])} (no {', '.join(r['fields_absent'])}: "
+                   "formulas and searches use the fields present)")
     late = r.get("late_listings") or {}
     if late:
         out.append(f"late listings: {len(late)} asset{'s start' if len(late) > 1 else ' starts'} after "
@@ -371,7 +386,8 @@ def _read_frame(f: Path) -> tuple[Any, Any, str]:
         return df.reset_index(drop=True), np.arange(1, len(df) + 1), "row"
     text = read_text(f)
     if not text.strip():
-        raise DataError(f"{f} is empty; expected a header row (date, open, high, low, close, volume) and data rows")
+        raise DataError(f"{f} is empty; expected a header row (date, close, and any of open, high, low, volume) "
+                        "and data rows")
     sep = sniff_separator(text)
     width = _check_field_counts(f, text, sep)
     try:
@@ -489,6 +505,8 @@ def _load_file(
     df, lines, unit = _read_frame(f)
     df = df.rename(columns=rename)
     df.columns = [_snake(c) for c in df.columns]
+    # the renames also match the lower snake case names the messages show (adj_close)
+    df = df.rename(columns={_snake(k): _snake(v) for k, v in rename.items() if _snake(k) in df.columns})
     header = ", ".join(map(str, df.columns))
     dups = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
     if dups:
@@ -519,10 +537,11 @@ def _load_file(
     required = set(REQUIRED_FIELDS) | set(want or ())
     missing = [c for c in REQUIRED_FIELDS if c not in candidates]
     if missing:
+        hint = next((c for c in candidates if "close" in c), None)  # adj_close, close_price...
         raise DataError(
-            f"{f} has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''} (columns: {header}); every "
-            f"price file needs date, {', '.join(REQUIRED_FIELDS)}: rename its columns in the header "
-            "(or map them with columns={'Your Name': 'close', ...})"
+            f"{f} has no close column (columns: {header}); a price file needs a date and a close price "
+            f"(open, high, low, volume and other numeric columns are used when present): rename the column "
+            f"in the header or map it with columns={{{hint or 'Your Name'!r}: 'close'}}"
         )
     out = {"date": dates.to_numpy(), "asset": assets.to_numpy() if asset is None else asset}
     kept, ignored = [], []

@@ -57,8 +57,13 @@ def test_clear_errors(tmp_path):
     with pytest.raises(DataError, match="does not exist"):
         load_panel(tmp_path / "nope")
     (tmp_path / "A.csv").write_text("date,price\n2020-01-01,1\n")
-    with pytest.raises(DataError, match=r"A\.csv has no open, high, low, close, volume columns \(columns: date, price\)"):
+    with pytest.raises(DataError, match=r"A\.csv has no close column \(columns: date, price\); a price file needs "
+                                        r"a date and a close price .* columns=\{'Your Name': 'close'\}"):
         load_panel(tmp_path)
+    (tmp_path / "A.csv").write_text("date,adj_close\n2020-01-01,1\n")
+    with pytest.raises(DataError, match=r"map it with columns=\{'adj_close': 'close'\}"):
+        load_panel(tmp_path)
+    assert load_panel(tmp_path, columns={"adj_close": "close"}).fields == ("close",)
 
 
 def test_until_cuts_future_rows(tmp_path):

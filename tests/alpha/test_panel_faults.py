@@ -153,7 +153,7 @@ def test_report_text_shows_gaps_late_listings_and_vwap_proxy(tmp_path: Path) -> 
     assert text == format_report(p.report)
     lines = text.splitlines()
     assert lines[0] == f"3 assets x 3 dates (2020-01-02 .. 2020-01-06) from {folder} (3 files)"
-    assert "vwap is a proxy: (high + low + close) / 3 (no vwap column in the data)" in lines
+    assert "vwap: proxy: (high + low + close) / 3 (no vwap column in the data)" in lines
     assert "late listings: 1 asset starts after 2020-01-02: LATE 2020-01-03" in lines
     assert "gaps: 2 missing cells after listing (left nan, never filled); most in LATE 2" in lines
     assert p.report["missing_by_asset"] == {"LATE": 2}

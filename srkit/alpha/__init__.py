@@ -5,8 +5,10 @@ from srkit.alpha.metrics import Split, evaluate, factor_metrics, forward_returns
 from srkit.alpha.operators import alpha_registry
 from srkit.alpha.panel import Panel, load_panel
 from srkit.alpha.pool import FactorPool
+from srkit.alpha.walk_forward import make_folds, walk_forward
 
 __all__ = [
     "Panel", "load_panel", "factor", "factor_values", "parse_factor", "search_opset", "evaluate",
-    "factor_metrics", "forward_returns", "turnover", "Split", "FactorPool", "alpha_registry",
+    "factor_metrics", "forward_returns", "turnover", "Split", "FactorPool", "alpha_registry", "make_folds",
+    "walk_forward",
 ]

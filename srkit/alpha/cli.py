@@ -72,6 +72,15 @@ def register(subparsers: Any) -> None:
                     help="how far down a round's scored formulas the search for distinct ones goes (default 40)")
     mi.add_argument("--no-valid-check", action="store_true",
                     help="admit on train alone, without the rule that the valid rank IC keeps the train sign")
+    mi.add_argument("--walk-forward", action="store_true",
+                    help="mine rolling folds of train/valid/test (--train-days, --valid-days, --test-days): each "
+                         "fold's choices use its train and valid dates only, each test window is scored once")
+    mi.add_argument("--train-days", type=int, default=504, help="walk-forward train window (default 504, ~2 years)")
+    mi.add_argument("--valid-days", type=int, default=126, help="walk-forward valid window (default 126)")
+    mi.add_argument("--test-days", type=int, default=126, help="walk-forward test window and step (default 126)")
+    mi.add_argument("--expanding", action="store_true", help="walk-forward: train from the first date on")
+    mi.add_argument("--cost-bps", type=float, default=5.0,
+                    help="walk-forward: long-short cost in basis points per unit traded (default 5)")
     mi.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     mi.add_argument("--pool", help="save the pool (formulas, weights, ICs) to this JSON file "
                                    "(for `srkit alpha backtest --pool`)")
@@ -241,6 +250,9 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
     from srkit.search.llm.cli_options import llm_settings
 
     periods = [_period(getattr(args, n), n) for n in ("train", "valid", "test")]
+    if args.walk_forward and any(p != (None, None) for p in periods):
+        raise ValueError("--walk-forward makes its own periods; drop --train/--valid/--test and set "
+                         "--train-days, --valid-days, --test-days")
     if all(p == (None, None) for p in periods):
         split = Split.by_fraction(panel)
     else:
@@ -255,6 +267,8 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
     progress = None if args.quiet else (lambda info: print(
         f"round {info['round']}: {info['n_evals']} evals, pool {info['pool_size']}, "
         f"train IC {info['pool_train_ic']:.4f}, +{len(info['admitted'])}", file=sys.stderr))
+    if args.walk_forward:
+        return _walk_forward(args, panel, cfg)
     result = mine(panel, split, searcher=args.searcher, config=cfg, random_state=args.seed, progress=progress,
                   llm=llm_settings(args))
     if args.pool:
@@ -276,6 +290,25 @@ def _mine(args: argparse.Namespace, panel: Any) -> int:
                                     args.horizon))
     out.update(result.to_dict())
     _write(out, args.json)
+    return 0
+
+
+def _walk_forward(args: argparse.Namespace, panel: Any, cfg: Any) -> int:
+    from srkit.alpha.walk_forward import walk_forward
+    from srkit.search.llm.cli_options import llm_settings
+
+    if args.pool:
+        raise ValueError("--walk-forward mines one pool per fold; their formulas are in --json (drop --pool)")
+    progress = None if args.quiet else (lambda info: print(
+        f"fold {info['fold']}/{info['of']}: test {info['split']['test_start']}..{info['split']['test_end']}, "
+        f"{len(info['formulas'])} factors, test rank IC {info['test'].get('rank_ic', float('nan')):.4f}, "
+        f"net return {info['test'].get('net_return', float('nan')):.3f}", file=sys.stderr))
+    res = walk_forward(panel, train_days=args.train_days, valid_days=args.valid_days, test_days=args.test_days,
+                       expanding=args.expanding, searcher=args.searcher, config=cfg, random_state=args.seed,
+                       cost_bps=args.cost_bps, progress=progress, llm=llm_settings(args))
+    if not args.quiet:
+        print(res.table().to_string(index=False), file=sys.stderr)
+    _write(res.to_dict(), args.json)
     return 0
 
 

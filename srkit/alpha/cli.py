@@ -110,6 +110,9 @@ def register(subparsers: Any) -> None:
 
 def _prices(p: argparse.ArgumentParser) -> None:
     p.add_argument("prices", help="folder of per-asset CSVs or one long CSV/parquet file")
+    p.add_argument("--groups", metavar="COLUMN|CSV",
+                   help="per-asset groups (sector, industry) for group_demean(x, group) and group_rank(x, group): "
+                        "a text column of the data, or a CSV file of asset,group")
 
 
 def _force(p: argparse.ArgumentParser) -> None:
@@ -200,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
         print("usage: srkit alpha {eval,mine,backtest} ... (see srkit alpha -h)", file=sys.stderr)
         return 2
     _check_args(args)
-    panel = load_panel(args.prices)
+    panel = load_panel(args.prices, groups=args.groups)
     _print_report(panel)
     if args.alpha_command == "eval":
         return _eval(args, panel)

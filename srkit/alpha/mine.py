@@ -239,10 +239,13 @@ def mine(
     assets = np.arange(len(panel.assets))
     if cfg.search_assets is not None and cfg.search_assets < len(assets):
         assets = np.sort(rng.choice(len(assets), size=cfg.search_assets, replace=False))
-    search_panel = Panel(train_panel.values[:, :, assets], train_panel.fields, train_panel.dates,
-                         train_panel.assets[assets])
+    # a group field (sector codes) means something only to the group operators
+    uses_groups = any(op.startswith("group_") for op in cfg.operators)
+    fields = [k for k, f in enumerate(panel.fields) if f != "group" or uses_groups]
+    search_panel = Panel(train_panel.values[fields][:, :, assets], tuple(panel.fields[k] for k in fields),
+                         train_panel.dates, train_panel.assets[assets])
     data = search_panel.dataset(labels[:, assets])
-    opset = search_opset(panel.fields, cfg.operators, cfg.windows)
+    opset = search_opset(search_panel.fields, cfg.operators, cfg.windows)
     pool = FactorPool(labels, capacity=cfg.pool_size, min_abs_ic=cfg.min_abs_ic, max_corr=cfg.max_corr)
     budget = Budget(time=cfg.time_per_round, evals=cfg.evals_per_round)
     selection_panel = panel.until(split.valid_end) if cfg.valid_check else train_panel

@@ -44,7 +44,7 @@ from srkit.core.builtins import default_registry
 from srkit.core.operators import Operator, OperatorRegistry
 
 __all__ = [
-    "WINDOWS", "TS_UNARY", "TS_BINARY", "CS_OPERATORS", "ELEMENTWISE", "alpha_registry",
+    "WINDOWS", "TS_UNARY", "TS_BINARY", "CS_OPERATORS", "GROUP_OPERATORS", "ELEMENTWISE", "alpha_registry",
     "SEARCH_WINDOWS",
 ]
 
@@ -363,6 +363,30 @@ def _cs_scale(a: Array) -> Array:
     return a / np.nansum(np.abs(a), axis=1, keepdims=True)  # type: ignore[no-any-return]
 
 
+def _by_group(fn: Callable[[Array], Array]) -> Callable[[Any, Any], Any]:
+    """A cross-sectional operation applied within each group of assets on each date:
+    ``op(x, g)`` where ``g`` holds group codes (a ``group`` field: sector, industry);
+    assets without a group (nan code) get nan."""
+    def op(x: Any, g: Any) -> Any:
+        if np.ndim(x) == 0 or np.ndim(g) == 0:
+            return np.nan
+        a = _clean(np.asarray(x, dtype=np.float64))
+        codes = np.broadcast_to(np.asarray(g, dtype=np.float64), a.shape)
+        flat = a.reshape(1, -1) if a.ndim == 1 else a
+        flat_codes = codes.reshape(1, -1) if a.ndim == 1 else codes
+        out = np.full(flat.shape, np.nan)
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            for code in np.unique(flat_codes[np.isfinite(flat_codes)]):
+                member = flat_codes == code
+                part = np.where(member, flat, np.nan)
+                out = np.where(member, fn(part), out)
+        return out.reshape(a.shape)
+
+    op.__name__ = f"group_{fn.__name__.lstrip('_')}"
+    return op
+
+
 def _signed_power(x: Any, p: Any) -> Any:
     return np.sign(x) * np.abs(x) ** p
 
@@ -395,6 +419,17 @@ ELEMENTWISE: tuple[Operator, ...] = (
     Operator("less", 2, np.minimum, "Min", "minimum", r"\min\left({0}, {1}\right)", aliases=("Less",)),
     Operator("signed_power", 2, _signed_power, lambda a, p: __import__("sympy").sign(a) * abs(a) ** p,
              None, r"\operatorname{{sgn}}({0})\left|{0}\right|^{{{1}}}", aliases=("signedpower", "SignedPower")),
+)
+
+#: Group-neutral operators (Alpha101's IndNeutralize): ``group_demean(x, group)`` and
+#: ``group_rank(x, group)`` work within the assets of one group on each date; ``group``
+#: is the panel field ``load_panel(..., groups=...)`` makes.
+GROUP_OPERATORS: tuple[Operator, ...] = (
+    Operator("group_demean", 2, _by_group(_cs_demean), _sympy_fn("group_demean"), None,
+             r"\operatorname{{group\_demean}}\left({0}, {1}\right)",
+             aliases=("IndNeutralize", "indneutralize", "group_neutralize")),
+    Operator("group_rank", 2, _by_group(_cs_rank), _sympy_fn("group_rank"), None,
+             r"\operatorname{{group\_rank}}\left({0}, {1}\right)", aliases=("GroupRank",)),
 )
 
 # dialect names of built-ins (Qlib / AlphaGen write them capitalised)
@@ -430,7 +465,7 @@ def alpha_registry(windows: tuple[int, ...] = WINDOWS) -> OperatorRegistry:
         reg.register(replace(op, aliases=op.aliases + extra), check=False, replace=True)
     # Panel operators are checked by tests/alpha (against pandas and for leakage);
     # the registry's own check assumes elementwise functions and a torch form.
-    for op in (*ELEMENTWISE, *CS_OPERATORS):
+    for op in (*ELEMENTWISE, *CS_OPERATORS, *GROUP_OPERATORS):
         reg.register(op, check=False)
     for specs, arity in ((TS_UNARY, 1), (TS_BINARY, 2)):
         for spec in specs:

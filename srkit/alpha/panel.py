@@ -161,6 +161,7 @@ def load_panel(
     fields: Sequence[str] | None = None,
     vwap_proxy: bool = True,
     skip_bad_files: bool = False,
+    groups: str | os.PathLike[str] | Mapping[str, str] | None = None,
 ) -> Panel:
     """Load daily prices into a :class:`Panel`.
 
@@ -185,6 +186,12 @@ def load_panel(
         (and high, low and close are there).
     skip_bad_files : in a folder, leave out the files that fail validation instead
         of refusing the load; they are listed in ``report["skipped_files"]``.
+    groups : per-asset groups (sector, industry) for the group-neutral operators
+        (``group_demean(x, group)``, ``group_rank(x, group)``): the name of a text column
+        of the data (read per row, so a reclassification takes effect on its date), a
+        small CSV file with an asset column and a group column, or a mapping
+        ``{asset: group}``.  They become the field ``group`` (integer codes; nan for an
+        asset without one), listed in ``report["groups"]``.
 
     Raises
     ------
@@ -210,6 +217,7 @@ def load_panel(
     if not p.exists():
         raise DataError(f"{p} does not exist; pass a folder of per-asset CSV files or one long CSV/parquet file")
     rename = {k: v for k, v in (columns or {}).items()}
+    group_column, static = _group_source(groups)
     want = [_snake(f) for f in fields] if fields is not None else None
     report: dict[str, Any] = {"source": str(p)}
     if p.is_dir():
@@ -227,7 +235,8 @@ def load_panel(
         bad: dict[str, str] = {}  # file name -> why it is unusable
         for f in files:
             try:
-                parts.append(_load_file(f, rename, date_column, None, want, asset=re.sub(r"_data$", "", f.stem)))
+                parts.append(_load_file(f, rename, date_column, None, want, asset=re.sub(r"_data$", "", f.stem),
+                                        group_column=group_column))
             except DataError as exc:
                 bad[f.name] = str(exc)
         if bad and (not skip_bad_files or not parts):
@@ -241,10 +250,11 @@ def load_panel(
                    for q in parts for c in q.values if c not in common}
         if dropped:
             report["fields_dropped"] = {c: f"only in {len(v)} of {len(parts)} files" for c, v in dropped.items()}
-        long = pd.concat([q.frame[["date", "asset", *common]] for q in parts], ignore_index=True)
+        keep = ["date", "asset", *common] + (["group"] if group_column else [])
+        long = pd.concat([q.frame[keep] for q in parts], ignore_index=True)
         ignored = sorted({c for q in parts for c in q.ignored})
     else:
-        part = _load_file(p, rename, date_column, asset_column, want, asset=None)
+        part = _load_file(p, rename, date_column, asset_column, want, asset=None, group_column=group_column)
         long, common, ignored = part.frame, part.values, part.ignored
     if ignored:
         report["ignored_columns"] = ignored
@@ -262,7 +272,16 @@ def load_panel(
         [wide[c].reindex(columns=assets).to_numpy(dtype=np.float64) for c in numeric]
     )
     names = list(numeric)
-    if "vwap" not in names and vwap_proxy:
+    if groups is not None:
+        if "group" in names:
+            raise DataError(f"{p} already has a numeric column 'group'; rename it (columns={{'group': ...}}) "
+                            "to load groups")
+        labels = (_wide_labels(long, dates, assets) if group_column
+                  else np.broadcast_to(np.array([static.get(str(a)) for a in assets], dtype=object),
+                                       (len(dates), len(assets))))
+        codes, report["groups"] = _group_codes(labels, assets)
+        values = np.concatenate([values, codes[None]])
+        names.append("group")
         if all(k in names for k in ("high", "low", "close")):
             h, lo, c = (values[names.index(k)] for k in ("high", "low", "close"))
             values = np.concatenate([values, ((h + lo + c) / 3.0)[None]])
@@ -315,6 +334,12 @@ def format_report(report: Mapping[str, Any], max_items: int = 5) -> str:
         out[0] += f" ({r['files']} files)"
     if r.get("vwap"):
         out.append(f"vwap: {r['vwap']}")
+    if r.get("groups"):
+        g = r["groups"]
+        out.append(f"groups: {g['n_groups']} ({', '.join(g['groups'][:max_items])}"
+                   f"{', ...' if g['n_groups'] > max_items else ''}) in the field 'group'"
+                   + (f"; no group for {len(g['assets_without_group'])} asset(s): "
+                      f"{', '.join(g['assets_without_group'][:max_items])}" if g["assets_without_group"] else ""))
     if r.get("fields_absent"):
         out.append(f"fields: {', '.join(r.get('fields') or [])} (no {', '.join(r['fields_absent'])}: "
                    "formulas and searches use the fields present)")
@@ -497,6 +522,7 @@ def _load_file(
     asset_column: str | None,
     want: Sequence[str] | None,
     asset: str | None,
+    group_column: str | None = None,
 ) -> _Part:
     """Read and validate one file; ``asset`` names its asset (a per-asset file) or is None
     for a long file with an asset column."""
@@ -528,6 +554,11 @@ def _load_file(
     else:
         skip = {date_col} | {c for c in df.columns if c in _ASSET_NAMES}  # a Name column repeats the file name
     dates = _parse_dates(f, date_col, df[date_col], lines, unit)
+    if group_column is not None:
+        if group_column not in df.columns:
+            raise DataError(f"{f} has no group column {group_column!r} (columns: {header}); name the column that "
+                            "holds each asset's sector or industry, or pass a CSV file of asset,group")
+        skip = skip | {group_column}
     candidates = [c for c in df.columns if c not in skip]
     if want is not None:
         missing = [c for c in want if c not in candidates]
@@ -557,7 +588,51 @@ def _load_file(
     if not np.isfinite(out["close"]).any():
         raise DataError(f"{f} has no close price on any row (the column is empty); fill it in")
     frame = pd.DataFrame(out)
+    if group_column is not None:
+        text = df[group_column].astype("string").str.strip()
+        frame["group"] = text.where(text != "", None).to_numpy(dtype=object)
     return _Part(f.name, frame, kept, ignored)
+
+
+def _group_source(groups: Any) -> tuple[str | None, dict[str, str]]:
+    """``groups`` as (a column to read per row, or None) and a static {asset: group} map."""
+    if groups is None:
+        return None, {}
+    if isinstance(groups, Mapping):
+        return None, {str(k): str(v) for k, v in groups.items()}
+    path = Path(groups)
+    if path.suffix.lower() == ".csv" or path.is_file():
+        if not path.is_file():
+            raise DataError(f"groups file {path} does not exist; give a CSV with an asset column and a group column")
+        import pandas as pd
+
+        table = pd.read_csv(path, dtype=str)
+        table.columns = [_snake(c) for c in table.columns]
+        asset_col = next((c for c in _ASSET_NAMES if c in table.columns), None)
+        others = [c for c in table.columns if c != asset_col]
+        if asset_col is None or len(others) != 1:
+            raise DataError(f"groups file {path} needs two columns, an asset column (one of {', '.join(_ASSET_NAMES)}) "
+                            f"and a group column; it has {', '.join(table.columns)}")
+        return None, {str(a).strip(): str(g).strip() for a, g in zip(table[asset_col], table[others[0]])
+                      if isinstance(g, str) and g.strip()}
+    return _snake(str(groups)), {}
+
+
+def _wide_labels(long: Any, dates: Any, assets: Any) -> Any:
+    """The per-row group labels of a long frame as a (dates, assets) object array."""
+    table = long.pivot(index="date", columns="asset", values="group").reindex(index=dates, columns=assets)
+    return table.to_numpy(dtype=object)
+
+
+def _group_codes(labels: Any, assets: Any) -> tuple[Array, dict[str, Any]]:
+    """Integer codes (float, nan for no group) of (dates, assets) labels, and a report."""
+    flat = [x for x in np.asarray(labels, dtype=object).ravel() if isinstance(x, str)]
+    names = sorted(set(flat))
+    index = {n: float(i) for i, n in enumerate(names)}
+    codes = np.array([[index.get(x, np.nan) if isinstance(x, str) else np.nan for x in row]
+                      for row in np.asarray(labels, dtype=object)], dtype=np.float64)
+    never = [str(a) for a, col in zip(assets, codes.T) if not np.isfinite(col).any()]
+    return codes, {"n_groups": len(names), "groups": names, "assets_without_group": never}
 
 
 def _find(df: Any, names: Sequence[str], what: str, path: Path) -> str:

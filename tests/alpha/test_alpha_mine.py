@@ -193,3 +193,19 @@ def test_row_searchers_are_refused_on_panels_and_auto_mines_with_gp():
     auto = mine(panel, split, searcher="auto", config=_cfg(rounds=1, evals_per_round=200), random_state=0)
     gp = mine(panel, split, searcher="gp", config=_cfg(rounds=1, evals_per_round=200), random_state=0)
     assert auto.pool.formulas == gp.pool.formulas and auto.n_evals == gp.n_evals
+
+
+def test_the_group_field_is_searched_only_through_group_operators():
+    from srkit.alpha import Panel
+
+    base = synthetic_panel(n_dates=120, n_assets=20, seed=0, reversal=0.3)
+    sectors = np.broadcast_to((np.arange(20) % 3).astype(float), base.shape[1:])
+    panel = Panel(np.concatenate([base.values, sectors[None]]), (*base.fields, "group"), base.dates, base.assets)
+    split = Split.by_fraction(panel)
+    plain = MiningConfig(rounds=1, time_per_round=None, evals_per_round=150, search_assets=None)
+    res = mine(panel, split, config=plain, random_state=0)
+    assert res.pool.formulas and not any("group" in f for f in res.pool.formulas)
+    grouped = MiningConfig(rounds=1, time_per_round=None, evals_per_round=150, search_assets=None,
+                           operators=("group_demean", "group_rank", "ts_pct", "neg"))
+    res = mine(panel, split, config=grouped, random_state=0)
+    assert any("group_" in f for f in res.pool.formulas)

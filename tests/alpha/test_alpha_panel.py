@@ -70,3 +70,34 @@ def test_until_cuts_future_rows(tmp_path):
     p = load_panel(_write_folder(tmp_path))
     q = p.until("2020-01-03")
     assert q.shape[1] == 2 and q.dates[-1] == pd.Timestamp("2020-01-03")
+
+
+def test_groups_from_a_column_a_file_or_a_mapping(tmp_path):
+    import numpy as np
+
+    from srkit.alpha import factor
+
+    long = tmp_path / "long.csv"
+    long.write_text("date,ticker,close,sector\n"
+                    "2020-01-02,A,1,tech\n2020-01-02,B,2,tech\n2020-01-02,C,4,energy\n2020-01-02,D,8,\n"
+                    "2020-01-03,A,2,tech\n2020-01-03,B,3,energy\n2020-01-03,C,5,energy\n2020-01-03,D,9,\n")
+    p = load_panel(long, groups="sector")
+    assert p.fields == ("close", "group")
+    assert p.report["groups"] == {"n_groups": 2, "groups": ["energy", "tech"], "assets_without_group": ["D"]}
+    # B moves from tech to energy on its date: groups are read per row, never from the future
+    np.testing.assert_array_equal(p["group"], [[1, 1, 0, np.nan], [1, 0, 0, np.nan]])
+    demeaned = factor("group_demean(close, group)", p)
+    np.testing.assert_allclose(demeaned, [[-0.5, 0.5, 0.0, np.nan], [0.0, -1.0, 1.0, np.nan]])
+    np.testing.assert_allclose(factor("IndNeutralize(close, group)", p), demeaned)
+    np.testing.assert_allclose(factor("group_rank(close, group)", p), [[0.5, 1.0, 1.0, np.nan], [1.0, 0.5, 1.0, np.nan]])
+    assert "groups: 2 (energy, tech) in the field 'group'; no group for 1 asset(s): D" in p.report_text()
+    sectors = tmp_path / "sectors.csv"
+    sectors.write_text("symbol,industry\nA,tech\nB,tech\nC,energy\n")
+    q = load_panel(long, groups=sectors)
+    np.testing.assert_array_equal(q["group"], [[1, 1, 0, np.nan], [1, 1, 0, np.nan]])  # a static map
+    r = load_panel(long, groups={"A": "x", "B": "y", "C": "x", "D": "y"})
+    np.testing.assert_array_equal(r["group"][0], [0, 1, 0, 1])
+    with pytest.raises(DataError, match="has no group column 'industry'"):
+        load_panel(long, groups="industry")
+    with pytest.raises(DataError, match="groups file .*nope.csv does not exist"):
+        load_panel(long, groups=tmp_path / "nope.csv")

@@ -282,6 +282,7 @@ def load_panel(
         codes, report["groups"] = _group_codes(labels, assets)
         values = np.concatenate([values, codes[None]])
         names.append("group")
+    if "vwap" not in names and vwap_proxy:
         if all(k in names for k in ("high", "low", "close")):
             h, lo, c = (values[names.index(k)] for k in ("high", "low", "close"))
             values = np.concatenate([values, ((h + lo + c) / 3.0)[None]])
@@ -297,7 +298,8 @@ def load_panel(
     first = np.where(listed.any(axis=0), listed.argmax(axis=0), len(dates))
     late = {str(a): str(dates[i].date()) for a, i in zip(assets, first) if 0 < i < len(dates)}
     after_listing = np.arange(len(dates))[:, None] >= first[None, :]
-    gaps = (~np.isfinite(values) & after_listing[None]).sum(axis=(0, 1))
+    priced = values[[k for k, n in enumerate(names) if n != "group"]]  # an asset without a group is no gap
+    gaps = (~np.isfinite(priced) & after_listing[None]).sum(axis=(0, 1))
     report.update(
         n_dates=len(dates), n_assets=len(assets),
         start=str(dates[0].date()), end=str(dates[-1].date()),

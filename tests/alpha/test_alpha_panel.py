@@ -91,6 +91,7 @@ def test_groups_from_a_column_a_file_or_a_mapping(tmp_path):
     np.testing.assert_allclose(factor("IndNeutralize(close, group)", p), demeaned)
     np.testing.assert_allclose(factor("group_rank(close, group)", p), [[0.5, 1.0, 1.0, np.nan], [1.0, 0.5, 1.0, np.nan]])
     assert "groups: 2 (energy, tech) in the field 'group'; no group for 1 asset(s): D" in p.report_text()
+    assert p.report["missing_cells"] == 0  # D's missing group is not a price gap
     sectors = tmp_path / "sectors.csv"
     sectors.write_text("symbol,industry\nA,tech\nB,tech\nC,energy\n")
     q = load_panel(long, groups=sectors)

@@ -63,7 +63,7 @@ def register(subparsers: Any) -> None:
     se.add_argument("--b-range", type=int, nargs=2, metavar=("LOW", "HIGH"), help="coefficient range of b(n)")
     se.add_argument("--depth", type=int, default=1000, help="float64 screen depth (default 1000)")
     se.add_argument("--verify-depth", type=int, default=1000, help="exact check depth; re-checked at twice it (default 1000)")
-    se.add_argument("--max-coef", type=int, default=6, help="largest |coefficient| of the Moebius relations (default 6)")
+    se.add_argument("--max-coef", type=int, default=8, help="largest |coefficient| of the Moebius relations (default 8)")
     se.add_argument("--constants", help="comma-separated basis names (default: all)")
     se.add_argument("--json", help="write verified formulas to this JSON file")
     se.add_argument("--csv", help="write verified formulas to this CSV file")

@@ -318,7 +318,7 @@ class MoebiusTable:
     ['4/pi']
     """
 
-    def __init__(self, constants: Sequence[str | Constant] | None = None, max_coef: int = 6) -> None:
+    def __init__(self, constants: Sequence[str | Constant] | None = None, max_coef: int = 8) -> None:
         if max_coef < 1:
             raise ValueError(f"max_coef must be >= 1, got {max_coef}")
         self.constants = get_constants(constants)  # type: ignore[arg-type]

@@ -61,7 +61,7 @@ class SearchConfig:
 
     depth: int = 1000
     rtol: float = 1e-10
-    max_coef: int = 6
+    max_coef: int = 8
     constants: tuple[str, ...] | None = None
     verify_depth: int = 1000
     cap_digits: int = 500

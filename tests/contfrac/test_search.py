@@ -86,3 +86,18 @@ def test_bad_config():
 def test_search_does_not_depend_on_n_jobs(full):
     two = blind_search(BOX, CFG, n_jobs=2)
     assert [(r["index"], r["relation"]) for r in two.records] == [(r["index"], r["relation"]) for r in full.records]
+
+
+@pytest.mark.slow
+def test_wider_moebius_table_reports_4_over_3pi_minus_8_and_everything_before():
+    # (3n+3, -2n**2+n) -> 4/(3*pi - 8) needs a coefficient of 8; the table stopped at 6
+    box = CoefficientBox(1, 2, (-5, 5), (-5, 5))
+    cfg = SearchConfig(metrics=False, block_size=65536)
+    wide = blind_search(box, cfg)
+    found = {(tuple(r["a"]), tuple(r["b"])): r["relation"] for r in wide.records}
+    assert found[((3, 3), (0, 1, -2))] == "4/(3*pi - 8)"
+    narrow = blind_search(box, SearchConfig(metrics=False, block_size=65536, max_coef=6))
+    before = {(tuple(r["a"]), tuple(r["b"])): r["relation"] for r in narrow.records}
+    assert ((3, 3), (0, 1, -2)) not in before
+    assert all(found.get(k) == rel for k, rel in before.items())  # everything it reported, and the same way
+    assert len(found) > len(before) and not wide.rejected

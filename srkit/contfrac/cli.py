@@ -75,6 +75,13 @@ def register(subparsers: Any) -> None:
     se.add_argument("--max-blocks", type=int, help="stop after this many blocks of PCFs")
     se.add_argument("--block-size", type=int, default=65536, help="PCFs per block (default 65536)")
     se.add_argument("--n-jobs", type=int, default=1, help="parallel workers (results do not depend on it)")
+    se.add_argument("--scheduler", metavar="ADDRESS",
+                    help="run in shards on this dask scheduler (tcp://host:8786); needs --checkpoint-dir")
+    se.add_argument("--local-cluster", type=int, metavar="N",
+                    help="run in shards on a dask LocalCluster of N worker processes; needs --checkpoint-dir")
+    se.add_argument("--checkpoint-dir", help="folder of the shard checkpoints of a --scheduler/--local-cluster "
+                                             "run (with --resume: continue it after a crash)")
+    se.add_argument("--blocks-per-shard", type=int, default=4, help="blocks per dask task (default 4)")
     se.add_argument("--no-metrics", action="store_true", help="skip the blind-delta metrics of verified formulas")
     se.add_argument("--show", type=int, default=40, help="formulas to print (default 40; all are saved)")
     se.add_argument("--quiet", "-q", action="store_true", help="no progress lines")
@@ -180,8 +187,8 @@ def _cmd_search(args: argparse.Namespace) -> int:
     config = SearchConfig(depth=args.depth, verify_depth=args.verify_depth, max_coef=args.max_coef,
                           constants=consts, metrics=not args.no_metrics, block_size=args.block_size)
     # every output is checked before the search runs, not after it
-    if args.resume and not args.checkpoint:
-        raise ValueError("--resume needs --checkpoint FILE")
+    if args.resume and not (args.checkpoint or args.checkpoint_dir):
+        raise ValueError("--resume needs --checkpoint FILE (or --checkpoint-dir DIR for a sharded run)")
     if args.resume and args.force:
         raise ValueError("--resume continues the checkpoint and --force starts it over: give one of them")
     check_output_path(args.json, force=args.force, flag="--json")
@@ -197,8 +204,28 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
             raise OutputExistsError(f"--checkpoint: {args.checkpoint!r} exists; add --resume to continue it or "
                                     "--force to start it over (or choose another --checkpoint path)")
+    sharded = args.scheduler is not None or args.local_cluster is not None
+    if sharded and not args.checkpoint_dir:
+        raise ValueError("--scheduler and --local-cluster need --checkpoint-dir DIR (one checkpoint per shard)")
+    if not sharded and args.checkpoint_dir:
+        raise ValueError("--checkpoint-dir is for a sharded run: add --scheduler ADDRESS or --local-cluster N "
+                         "(a local search uses --checkpoint FILE)")
+    if sharded and args.checkpoint:
+        raise ValueError("a sharded run keeps its checkpoints in --checkpoint-dir; drop --checkpoint")
+    if sharded:
+        _need("distributed", "--scheduler/--local-cluster need dask: pip install 'srkit[dask]'")
     print(f"searching {len(box)} PCFs: deg a = {args.a_deg} in {list(a_range)}, deg b = {args.b_deg} in {list(b_range)}",
           file=sys.stderr)
+    if sharded:
+        from srkit.contfrac.shards import sharded_search
+
+        progress = None if args.quiet else (lambda p: print(
+            f"shards {p['shards_done']}/{p['shards']} | {p['elapsed']:7.1f}s | verified {p['verified']}",
+            file=sys.stderr))
+        res = sharded_search(box, config, checkpoint_dir=args.checkpoint_dir, scheduler=args.scheduler,
+                             n_workers=args.local_cluster or 2, blocks_per_shard=args.blocks_per_shard,
+                             resume=args.resume, force=args.force, progress=progress)
+        return _report_search(args, res)
     with warnings.catch_warnings():
         # a skipped checkpoint line is news for the user: one plain line, not Python's warning format
         warnings.simplefilter("always", CheckpointWarning)
@@ -206,6 +233,11 @@ def _cmd_search(args: argparse.Namespace) -> int:
         res = blind_search(box, config, n_jobs=args.n_jobs, time_budget=args.time_budget,
                            max_blocks=args.max_blocks, checkpoint=args.checkpoint, resume=args.resume,
                            force=args.force, callbacks=() if args.quiet else (ProgressLine(),))
+    return _report_search(args, res)
+
+
+def _report_search(args: argparse.Namespace, res: Any) -> int:
+    """Print the verified formulas and the summary; write --json and --csv."""
     rows = res.records[: args.show]
     if rows:
         print(f"{'a(n)':>18} {'b(n)':>18} {'relation':>34} {'digits':>8} {'delta':>9}")

@@ -303,6 +303,7 @@ def blind_search(
     force: bool = False,
     callbacks: Sequence[Callable[[SearchProgress], bool | None]] = (),
     backend: str = "loky",
+    blocks: Sequence[int] | None = None,
 ) -> CFSearchResult:
     """Find every PCF of ``box`` whose limit is a verified Moebius image of a basis constant.
 
@@ -319,6 +320,7 @@ def blind_search(
         needs ``resume=True`` (continue it) or ``force=True`` (start over); otherwise
         :class:`srkit.io.OutputExistsError` is raised before any work.
     callbacks : called with a :class:`SearchProgress` after each batch; returning True stops the run.
+    blocks : search only these blocks (a shard of a distributed search, :mod:`srkit.contfrac.shards`).
 
     Examples
     --------
@@ -345,7 +347,11 @@ def blind_search(
             atomic_write(path, json.dumps({"header": header}) + "\n")
     n_blocks = -(-len(box) // config.block_size)
     done = set(result.blocks_done)
-    todo = [k for k in range(n_blocks) if k not in done]
+    wanted = range(n_blocks) if blocks is None else sorted({int(k) for k in blocks})
+    if blocks is not None and any(not 0 <= k < n_blocks for k in wanted):
+        raise ValueError(f"blocks must lie in [0, {n_blocks}) for a box of {len(box)} PCFs in blocks of "
+                         f"{config.block_size}")
+    todo = [k for k in wanted if k not in done]
     if max_blocks is not None:
         todo = todo[:max_blocks]
     table_t = time.perf_counter()

@@ -238,11 +238,12 @@ def _cmd_search(args: argparse.Namespace) -> int:
 
 def _report_search(args: argparse.Namespace, res: Any) -> int:
     """Print the verified formulas and the summary; write --json and --csv."""
-    rows = res.records[: args.show]
+    rows = res.tagged()[: args.show]  # the ones not in the catalogue of published formulas first
     if rows:
-        print(f"{'a(n)':>18} {'b(n)':>18} {'relation':>34} {'digits':>8} {'delta':>9}")
+        print(f"{'a(n)':>18} {'b(n)':>18} {'relation':>34} {'digits':>8} {'delta':>9}  known")
     for r in rows:
-        print(f"{str(r['a']):>18} {str(r['b']):>18} {r['relation']:>34} {r['digits']:8.1f} {r['delta']:9.4f}")
+        print(f"{str(r['a']):>18} {str(r['b']):>18} {r['relation']:>34} {r['digits']:8.1f} {r['delta']:9.4f}  "
+              f"{'yes' if r['known'] else 'NEW'}")
     if len(res.records) > len(rows):
         print(f"... {len(res.records) - len(rows)} more")
     print(res.summary())

@@ -116,26 +116,36 @@ class CFSearchResult:
     def complete(self) -> bool:
         return len(self.blocks_done) == -(-len(self.box) // self.config.block_size)
 
+    def tagged(self) -> list[dict[str, Any]]:
+        """The verified records with ``known`` (a catalogue formula, :mod:`srkit.contfrac.catalog`)
+        set, the new ones first."""
+        from srkit.contfrac.catalog import tag_known
+
+        return tag_known(self.records)
+
     def summary(self) -> str:
         classes = len({r["canonical"] for r in self.records})
+        new_classes = len({r["canonical"] for r in self.tagged() if not r["known"]})
         consts = sorted({r["constant"] for r in self.records})
-        return (f"{len(self.records)} verified formulas ({classes} classes up to sign, shift and deflation) "
+        return (f"{len(self.records)} verified formulas ({classes} classes up to sign, shift and deflation, "
+                f"{new_classes} not in the catalogue of published ones) "
                 f"for {len(consts)} constants; {len(self.slow)} slow, {len(self.rejected)} false positives rejected; "
                 f"{self.n_screened} PCFs screened, {self.n_converged} converged, {self.n_candidates} candidates"
                 + (f"; stopped by {self.stopped_by}" if self.stopped_by else ""))
 
     def to_json(self, path: str | Path) -> None:
-        """One record per verified formula (keys include ``a, b, limit, constant, relation, digits, delta``).
+        """One record per verified formula (keys include ``a, b, limit, constant, relation, digits, delta``
+        and ``known``), the new ones first.
 
         Written atomically: an interrupted write leaves any earlier file intact.
         """
-        atomic_write(path, json.dumps(self.records, indent=1, default=_jsonable))
+        atomic_write(path, json.dumps(self.tagged(), indent=1, default=_jsonable))
 
     def to_csv(self, path: str | Path) -> None:
         """Verified formulas as CSV; metrics flattened into ``m_<name>`` columns (written atomically)."""
         import csv
 
-        rows = [_flat(r) for r in self.records]
+        rows = [_flat(r) for r in self.tagged()]
         keys = list(dict.fromkeys(k for r in rows for k in r)) or list(RECORD_KEYS)
         with atomic_open(path, "w", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=keys)

@@ -101,3 +101,17 @@ def test_wider_moebius_table_reports_4_over_3pi_minus_8_and_everything_before():
     assert ((3, 3), (0, 1, -2)) not in before
     assert all(found.get(k) == rel for k, rel in before.items())  # everything it reported, and the same way
     assert len(found) > len(before) and not wide.rejected
+
+
+def test_records_are_tagged_known_or_new_and_new_ones_come_first(full, tmp_path):
+    tagged = full.tagged()
+    assert {r["known"] for r in tagged} == {True, False}
+    flags = [r["known"] for r in tagged]
+    assert flags == sorted(flags)  # new (False) first
+    by_pcf = {(tuple(r["a"]), tuple(r["b"])): r for r in tagged}
+    assert by_pcf[((1, 2), (0, 0, 1))]["known"]          # Euler's 4/pi
+    assert by_pcf[((0, 1), (0, 1))]["known"]             # 1/(e - 1)
+    full.to_json(tmp_path / "f.json")
+    saved = json.loads((tmp_path / "f.json").read_text())
+    assert [r["known"] for r in saved] == flags
+    assert "not in the catalogue of published ones" in full.summary()

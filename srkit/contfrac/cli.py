@@ -53,6 +53,8 @@ def register(subparsers: Any) -> None:
     idf.add_argument("value", help="the number, with as many correct digits as you have")
     idf.add_argument("--constants", help="comma-separated basis names (default: all; see srkit.contfrac.constants)")
     idf.add_argument("--digits", type=float, help="correct digits of VALUE (default: the digits given)")
+    idf.add_argument("--pairs", action="store_true",
+                     help="also try two constants: VALUE = (a0 + a1*c1 + a2*c2 + a3*c1*c2)/d (slower: every pair)")
     idf.set_defaults(func=_cmd_identify)
 
     se = sub.add_parser("search", help="blind search of a coefficient box against the constant basis")
@@ -151,13 +153,18 @@ def _cmd_identify(args: argparse.Namespace) -> int:
     from srkit.contfrac.identification import identify
 
     consts = [c.strip() for c in args.constants.split(",")] if args.constants else None
-    rel = identify(args.value, consts, digits=args.digits)
+    rel = identify(args.value, consts, digits=args.digits, pairs=args.pairs)
     if rel is None:
-        print("no verified relation (value = (a + b*c)/(g + d*c)) with the basis constants")
+        tried = " or (a0 + a1*c1 + a2*c2 + a3*c1*c2)/d" if args.pairs else ""
+        print(f"no verified relation (value = (a + b*c)/(g + d*c){tried}) with the basis constants")
         return 1
     print(f"{args.value} = {rel}")
-    print(f"  constant {rel.constant}, coefficients (alpha, beta, gamma, delta) = {rel.coefficients}, "
-          f"agreement {rel.digits:.1f} digits")
+    if rel.constant2 is not None:
+        print(f"  constants {rel.constant}, {rel.constant2}, coefficients (d, a0, a1, a2, a3) = {rel.coefficients}, "
+              f"agreement {rel.digits:.1f} digits")
+    else:
+        print(f"  constant {rel.constant}, coefficients (alpha, beta, gamma, delta) = {rel.coefficients}, "
+              f"agreement {rel.digits:.1f} digits")
     return 0
 
 

@@ -103,11 +103,15 @@ class Relation:
     """
 
     constant: str | None
-    coefficients: tuple[int, int, int, int]
+    coefficients: tuple[int, ...]
     digits: float = math.nan
     status: str = "unverified"
     symbol: str = ""
     details: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: a second constant: then ``limit = (a0 + a1*c + a2*c2 + a3*c*c2) / d`` with
+    #: ``coefficients = (d, a0, a1, a2, a3)`` (see :func:`identify` with ``pairs=True``)
+    constant2: str | None = None
+    symbol2: str = ""
 
     @property
     def verified(self) -> bool:
@@ -119,6 +123,8 @@ class Relation:
 
     def formula(self) -> str:
         """The relation as readable text, e.g. ``'1/(e - 1)'`` or ``'(1 + 2*pi)/(3 - pi)'``."""
+        if self.constant2 is not None:
+            return self._pair_formula()
         sym = self.symbol or (get_constants([self.constant])[0].symbol if self.constant else "1")
         if "/" in sym:  # a ratio such as I1(2)/I0(2) is one factor
             sym = f"({sym})"
@@ -133,6 +139,24 @@ class Relation:
         den_t = f"({den})" if d_terms > 1 or "*" in den else den
         return f"{num_t}/{den_t}"
 
+    def _pair_formula(self) -> str:
+        s1 = self.symbol or get_constants([self.constant])[0].symbol  # type: ignore[list-item]
+        s2 = self.symbol2 or get_constants([self.constant2])[0].symbol  # type: ignore[list-item]
+        s1, s2 = (f"({s})" if "/" in s else s for s in (s1, s2))
+        d, *nums = self.coefficients
+        terms = []
+        for k, mono in zip(nums, ("", s1, s2, f"{s1}*{s2}")):
+            if not k:
+                continue
+            body = str(abs(k)) if not mono else (mono if abs(k) == 1 else f"{abs(k)}*{mono}")
+            terms.append((k < 0, body))
+        text = " ".join(("- " if neg else "+ ") + body for neg, body in terms).lstrip("+ ")
+        if terms and terms[0][0]:
+            text = "-" + text[2:]
+        if d == 1:
+            return text
+        return f"({text})/{d}" if len(terms) > 1 else f"{text}/{d}"
+
     def __str__(self) -> str:
         return self.formula()
 
@@ -140,15 +164,22 @@ class Relation:
         """The right-hand side as an ``mpmath.mpf`` with ``dps`` digits."""
         import mpmath
 
-        al, be, ga, de = self.coefficients
         with mpmath.workdps(dps + 10):
             c = constant_value(self.constant, dps + 10) if self.constant else mpmath.mpf(0)
+            if self.constant2 is not None:
+                c2 = constant_value(self.constant2, dps + 10)
+                d, a0, a1, a2, a3 = self.coefficients
+                return (a0 + a1 * c + a2 * c2 + a3 * c * c2) / d
+            al, be, ga, de = self.coefficients
             v = (al + be * c) / (ga + de * c)
         return v
 
     def to_dict(self) -> dict[str, Any]:
-        return {"constant": self.constant or "rational", "relation": self.formula(),
-                "coefficients": list(self.coefficients), "digits": self.digits, "status": self.status}
+        out = {"constant": self.constant or "rational", "relation": self.formula(),
+               "coefficients": list(self.coefficients), "digits": self.digits, "status": self.status}
+        if self.constant2 is not None:
+            out["constant2"] = self.constant2
+        return out
 
 
 def _agreement(rel: Relation, x: Any, dps: int) -> float:
@@ -197,7 +228,7 @@ def _pslq_relation(x: Any, c: Any, work_dps: int, maxcoeff: int):  # type: ignor
 
 
 def identify(value: Any, constants: Sequence[str | Constant] | None = None, *, digits: float | None = None,
-             max_height: int = 10**4) -> Relation | None:
+             max_height: int = 10**4, pairs: bool = False) -> Relation | None:
     """The simplest verified Moebius relation ``value = (alpha + beta*c)/(gamma + delta*c)``, or None.
 
     Parameters
@@ -208,6 +239,9 @@ def identify(value: Any, constants: Sequence[str | Constant] | None = None, *, d
     constants : names from :data:`srkit.contfrac.constants.CONSTANTS` (default: all of them).
     digits : the number of correct digits of ``value`` (default: read from the value).
     max_height : largest coefficient PSLQ may return.
+    pairs : when no single-constant relation is found, also try two constants c1, c2 of
+        the basis: ``value = (a0 + a1*c1 + a2*c2 + a3*c1*c2) / d`` (PSLQ on
+        ``[value, 1, c1, c2, c1*c2]``), where the digits allow five coefficients.
 
     A relation is returned only if it holds on at least 80% of the available
     digits and at least 12 digits beyond the information in its coefficients,
@@ -242,9 +276,47 @@ def identify(value: Any, constants: Sequence[str | Constant] | None = None, *, d
         need = max(MIN_FRACTION * check, info_digits(coefs) + MARGIN_DIGITS)
         if agree >= need:
             found.append(replace(rel, digits=agree, status="verified"))
+    if not found and pairs:
+        found = _pair_relations(value, basis, work, check, avail, max_height)
     if not found:
         return None
     return min(found, key=lambda r: (sum(abs(c) for c in r.coefficients), -r.digits))
+
+
+def _pair_relations(value: Any, basis: Sequence[Constant], work: int, check: int, avail: float,
+                    max_height: int) -> list[Relation]:
+    """Verified relations ``value = (a0 + a1*c1 + a2*c2 + a3*c1*c2)/d`` over pairs of the basis."""
+    import itertools
+
+    import mpmath
+
+    budget = (min(work, avail) - MARGIN_DIGITS) / 5
+    if budget < 0.5:  # not even one digit per coefficient can be certified
+        return []
+    maxcoeff = int(min(max_height, max(3, 10**budget)))
+    found = []
+    with mpmath.workdps(work):
+        x = mpmath.mpf(value)
+        values = {c.name: constant_value(c, work + 10) for c in basis}
+        for c1, c2 in itertools.combinations(basis, 2):
+            v1, v2 = values[c1.name], values[c2.name]
+            try:
+                rel = mpmath.pslq([x, mpmath.mpf(1), v1, v2, v1 * v2], tol=mpmath.mpf(10) ** (3 - work),
+                                  maxcoeff=maxcoeff, maxsteps=2000)
+            except (ValueError, ZeroDivisionError):
+                continue
+            if rel is None or rel[0] == 0 or (rel[2] == 0 and rel[4] == 0) or (rel[3] == 0 and rel[4] == 0):
+                continue  # needs both constants (a one-constant relation is found the other way)
+            d, nums = rel[0], [-k for k in rel[1:]]
+            if d < 0:
+                d, nums = -d, [-k for k in nums]
+            g = math.gcd(d, *nums)
+            coefs = tuple(int(k) // g for k in (d, *nums))
+            cand = Relation(c1.name, coefs, symbol=c1.symbol, constant2=c2.name, symbol2=c2.symbol)
+            agree = _agreement(cand, value, check)
+            if agree >= max(MIN_FRACTION * check, info_digits(coefs) + MARGIN_DIGITS):
+                found.append(replace(cand, digits=agree, status="verified"))
+    return found
 
 
 def verify_pcf(pcf: "PCF", relation: Relation, depth: int = 1000, *, cap_digits: int = 500) -> Relation:

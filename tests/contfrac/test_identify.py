@@ -103,3 +103,21 @@ def test_equal_eigenvalue_moduli_are_never_verified():
     # Brouncker-type PCF 6; (2n-1)^2 = 3 + pi: true, but polynomially slow
     rel = verify_pcf(PCF(6, "(2*n-1)**2"), Relation("pi", (3, 1, 1, 0)), depth=500)
     assert rel.status == "slow" and rel.details["eig_class"] == "polynomial"
+
+
+def test_two_constant_relations_where_the_digits_allow():
+    with mpmath.workdps(80):
+        x = mpmath.nstr((1 + 2 * mpmath.e * mpmath.catalan) / 5, 70)
+        y = mpmath.nstr(mpmath.e / 3 - mpmath.zeta(3) / 2, 70)
+    assert identify(x, ["e", "catalan", "pi"]) is None  # no Moebius image of one constant
+    r = identify(x, ["e", "catalan", "pi"], pairs=True)
+    assert (r.constant, r.constant2, r.coefficients) == ("e", "catalan", (5, 1, 0, 0, 2))
+    assert str(r) == "(1 + 2*e*Catalan)/5" and r.verified and r.digits > 60
+    r = identify(y, ["e", "zeta3", "ln2"], pairs=True)
+    assert r.coefficients == (6, 0, 2, -3, 0) and str(r) == "(2*e - 3*zeta(3))/6"
+    # 17 digits hold too little for five coefficients (5.2 digits) plus the 12-digit margin: no claim
+    assert identify(x[:18], ["e", "catalan"], pairs=True) is None
+    assert identify(x[:22], ["e", "catalan"], pairs=True).coefficients == (5, 1, 0, 0, 2)  # 21 digits do
+    # a PCF's limit checked against a two-constant relation at two depths
+    pcf_rel = Relation("pi", (4, 0, 0, 1), symbol="pi")
+    assert verify_pcf(PCF("2*n+1", "n**2"), pcf_rel).verified

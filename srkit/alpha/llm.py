@@ -39,7 +39,7 @@ from srkit.search.llm.alpha import ALPHA_DIMENSIONS, AlphaTask, llm_overfit_scor
 from srkit.search.llm.client import LLMBudgetExceeded, LLMClient, LLMError
 from srkit.search.llm.proposers import GrammarRandomClient
 from srkit.search.llm.replay import CassetteMiss
-from srkit.search.llm.searcher import LLMSearcher
+from srkit.search.llm.searcher import LLMSearcher, engine_concurrency
 from srkit.search.llm.tree import TreeEngine
 
 __all__ = ["AlphaScorer", "LLMRound", "llm_round"]
@@ -141,7 +141,7 @@ def llm_round(
     scorer = AlphaScorer(panel, labels, pool, stride=stride, judge=client if judged else None)
     task = AlphaTask(problem.opset, scorer, windows, dimensions=dimensions,
                      max_size=problem.max_size, max_depth=problem.max_depth)
-    engine = TreeEngine(task, client, cfg.tree, tree_rng)
+    engine = TreeEngine(task, client, cfg.tree, tree_rng, concurrency=engine_concurrency(client))
     start, steps, empty, failures, stopped_by, errors = time.perf_counter(), 0, 0, 0, "", []
 
     def spent() -> bool:

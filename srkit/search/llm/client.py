@@ -188,6 +188,8 @@ class OpenAICompatClient:
         self.n_requests = 0
         self.total_tokens = 0
         self.deadline: float | None = None
+        #: requests it lets be in flight at once (the tree search sends up to this many)
+        self.max_concurrency = max_concurrency
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._lock = threading.Lock()
 

@@ -45,6 +45,17 @@ def endpoint_configured(base_url: str | None = None, model: str = "", api_key: s
     return bool(base_url or os.environ.get("OPENAI_BASE_URL") or (model and key))
 
 
+def engine_concurrency(client: Any) -> int:
+    """LLM calls the tree search may have in flight: the limit a thread-safe client declares
+    (``OpenAICompatClient.max_concurrency``); one at a time for anything else (the
+    grammar-random proposer, cassettes), whose answers must not depend on thread timing.
+
+    >>> engine_concurrency(object())
+    1
+    """
+    return max(1, int(getattr(client, "max_concurrency", 1) or 1))
+
+
 @dataclass(frozen=True)
 class LLMConfig:
     """Settings of :class:`LLMSearcher` (the API key is passed apart, so it is never stored).
@@ -54,7 +65,9 @@ class LLMConfig:
     base_url, model : the OpenAI-compatible endpoint (``"http://localhost:11434/v1"``,
         ``"llama3.1"``); ``base_url`` falls back to ``$OPENAI_BASE_URL``.  Without
         either, formulas come from the grammar-random proposer.
-    temperature, max_tokens, timeout, max_retries, max_concurrency : client settings.
+    temperature, max_tokens, timeout, max_retries : client settings.
+    max_concurrency : requests the client lets be in flight, and so the expansions the tree
+        search sends at once (one at a time for the grammar-random proposer and cassettes).
     max_calls, max_total_tokens : budgets on LLM calls and tokens (None: unlimited).
     log_path : JSONL file that receives every prompt and reply.
     cassette, cassette_mode : record every reply to this JSONL file (``"record"``),
@@ -294,7 +307,7 @@ class LLMSearcher:
     def _loop(self, state: SearchState, client: LLMClient, rng: np.random.Generator) -> None:
         problem = state.problem
         task = RegressionTask(problem, state, self.config)
-        engine = self.engine = TreeEngine(task, client, self.config.tree, rng)
+        engine = self.engine = TreeEngine(task, client, self.config.tree, rng, concurrency=engine_concurrency(client))
         if problem.seeds:
             engine.start_from(list(problem.seeds))
         failures = 0

@@ -15,6 +15,11 @@ rollouts: every child is scored at once.
   All scored formulas join the repository that relative scores are ranked in.
 - **Budget**: a tree gets ``initial_budget`` expansions, one more each time a
   node sets a new record reward in it; then a new tree starts.
+- **Concurrency**: with ``concurrency`` k > 1 an expansion step selects up to k nodes
+  (each selection adds a virtual visit along its path, so the next one goes elsewhere,
+  as in parallel MCTS), writes their prompts in order, sends them at once and adds the
+  children in the same order: a slow model answers k prompts in the time of one, and
+  the same seed gives the same search for a given k.
 - **Frequent subtree avoidance**: the top closed root genes of the repository of
   good formulas are recomputed after every node and listed in each prompt as
   sub-expressions to avoid (a soft constraint: formulas using them are scored).
@@ -159,11 +164,15 @@ class TreeEngine:
     expands the open one, and returns a dict describing what happened.
     """
 
-    def __init__(self, task: Task, client: LLMClient, config: TreeConfig, rng: np.random.Generator) -> None:
+    def __init__(self, task: Task, client: LLMClient, config: TreeConfig, rng: np.random.Generator,
+                 concurrency: int = 1) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be >= 1, got {concurrency}")
         self.task = task
         self.client = client
         self.config = config
         self.rng = rng
+        self.concurrency = concurrency
         self.tree: Tree | None = None
         self.trees: list[Tree] = []
         self.repository: list[dict[str, float]] = []  # metrics of every scored formula
@@ -176,21 +185,60 @@ class TreeEngine:
     # ------------------------------------------------------------------ LLM
     def ask(self, messages: Messages) -> list[Expr]:
         """One prompt, with the repair loop; the formulas that parsed (maybe none)."""
+        return self.ask_many([messages])[0]
+
+    def ask_many(self, prompts: Sequence[Messages]) -> list[list[Expr]]:
+        """Several prompts at once (up to ``concurrency`` in flight), each with its repair
+        loop; the parsed formulas of each, in order.  Seeds are drawn before any call, so
+        the result does not depend on which reply comes back first.  A failed call does
+        not lose the others' formulas: they are returned, and the first error is raised by
+        the next :meth:`step` (``pending_error``); when every call failed it is raised now."""
+        seeds = [[int(self.rng.integers(2**31 - 1)) for _ in range(self.config.max_repairs + 1)] for _ in prompts]
+        jobs = list(zip(prompts, seeds))
+        if self.concurrency == 1 or len(jobs) == 1:
+            outcomes = [self._ask_one(m, s) for m, s in jobs]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(self.concurrency, len(jobs))) as pool:
+                outcomes = list(pool.map(lambda job: self._ask_one(*job), jobs))
+        out: list[list[Expr]] = []
+        error: BaseException | None = None
+        for exprs, calls, repairs, failures, exc in outcomes:
+            self.n_calls += calls
+            self.n_repairs += repairs
+            self.n_parse_failures += failures
+            out.append(exprs)
+            error = error or exc
+        if error is not None:
+            if len(jobs) == 1 or not any(out):
+                raise error
+            self.pending_error = error
+        return out
+
+    pending_error: BaseException | None = None
+
+    def _ask_one(self, messages: Messages, seeds: list[int]
+                 ) -> tuple[list[Expr], int, int, int, BaseException | None]:
+        """(formulas, calls, repairs, parse failures, error) of one prompt and its repairs."""
         cfg = self.config
         temperature = cfg.temperature
-        for attempt in range(cfg.max_repairs + 1):
-            seed = int(self.rng.integers(2**31 - 1))
-            self.n_calls += 1
-            reply = self.client.complete(messages, temperature=temperature, seed=seed)
-            parsed = self.task.parse(reply.text)
-            if parsed.exprs:
-                return parsed.exprs
-            self.n_parse_failures += 1
-            if attempt < cfg.max_repairs:
-                self.n_repairs += 1
-                messages = repair_messages(messages, reply.text, parsed.errors, self.task.repair_hint())
-                temperature = cfg.repair_temperature
-        return []
+        calls = repairs = failures = 0
+        try:
+            for attempt in range(cfg.max_repairs + 1):
+                calls += 1
+                reply = self.client.complete(messages, temperature=temperature, seed=seeds[attempt])
+                parsed = self.task.parse(reply.text)
+                if parsed.exprs:
+                    return parsed.exprs, calls, repairs, failures, None
+                failures += 1
+                if attempt < cfg.max_repairs:
+                    repairs += 1
+                    messages = repair_messages(messages, reply.text, parsed.errors, self.task.repair_hint())
+                    temperature = cfg.repair_temperature
+        except Exception as exc:  # noqa: BLE001 - handed back to the caller's thread
+            return [], calls, repairs, failures, exc
+        return [], calls, repairs, failures, None
 
     # ------------------------------------------------------------------ scoring
     def _evaluate(self, exprs: Sequence[Expr]) -> list[Node]:
@@ -247,10 +295,17 @@ class TreeEngine:
         return self._plant(self._evaluate(exprs), "seeds")
 
     def step(self) -> dict[str, Any]:
-        """Start a tree or expand the open one; returns what happened."""
+        """Start a tree or expand the open one (up to ``concurrency`` nodes at once);
+        returns what happened.  An LLM error of one of several concurrent calls is raised
+        after the others' children are added."""
+        if self.pending_error is not None:
+            error, self.pending_error = self.pending_error, None
+            raise error
         if self.tree is None or self.tree.spent or self.tree.expansions >= self.config.max_tree_expansions:
             return self._new_tree()
-        return self._expand(self.tree)
+        if self.concurrency == 1:
+            return self._expand(self.tree)
+        return self._expand_many(self.tree)
 
     def _new_tree(self) -> dict[str, Any]:
         self.tree = None
@@ -267,7 +322,7 @@ class TreeEngine:
         self.trees.append(self.tree)
         return {"action": action, "children": len(nodes), "reward": root.reward}
 
-    def _expand(self, tree: Tree) -> dict[str, Any]:
+    def _prompt_for(self, tree: Tree) -> tuple[Node, str, Messages]:
         node = self.select(tree)
         dimension = choose_dimension(
             node.scores, self.rng, e_max=self.config.e_max, temperature=self.config.dimension_temperature
@@ -275,8 +330,39 @@ class TreeEngine:
         messages = self.task.refine_messages(
             node, dimension, self._history(node), self.avoid, self._tried(node), self.config.n_per_call
         )
+        return node, dimension, messages
+
+    def _expand(self, tree: Tree) -> dict[str, Any]:
+        node, dimension, messages = self._prompt_for(tree)
         tree.expansions += 1
-        candidates = self._evaluate(self.ask(messages))
+        return self._attach(tree, node, dimension, self.ask(messages))
+
+    def _expand_many(self, tree: Tree) -> dict[str, Any]:
+        """Up to ``concurrency`` expansions of ``tree`` with their LLM calls in flight together."""
+        k = min(self.concurrency, tree.budget - tree.expansions, self.config.max_tree_expansions - tree.expansions)
+        chosen: list[tuple[Node, str, Messages]] = []
+        for _ in range(max(1, k)):
+            node, dimension, messages = self._prompt_for(tree)
+            chosen.append((node, dimension, messages))
+            for n in node.path():  # a virtual visit: the next selection looks elsewhere
+                n.visits += 1
+        for node, _, _ in chosen:
+            for n in node.path():
+                n.visits -= 1
+        tree.expansions += len(chosen)
+        replies = self.ask_many([m for _, _, m in chosen])
+        infos = [self._attach(tree, node, dim, exprs) for (node, dim, _), exprs in zip(chosen, replies)]
+        rewards = [i["reward"] for i in infos if "reward" in i]
+        out: dict[str, Any] = {"action": "expand", "expansions": len(infos),
+                               "children": sum(i["children"] for i in infos),
+                               "record": any(i.get("record") for i in infos)}
+        if rewards:
+            out["reward"] = max(rewards)
+        return out
+
+    def _attach(self, tree: Tree, node: Node, dimension: str, exprs: list[Expr]) -> dict[str, Any]:
+        """Score the formulas of one expansion and add the best as ``node``'s child."""
+        candidates = self._evaluate(exprs)
         if not candidates:
             return {"action": "expand", "dimension": dimension, "children": 0}
         child = max(candidates, key=lambda n: n.reward)

@@ -85,7 +85,8 @@ def test_estimator_with_llm_settings_dict(chat_server, tmp_path):
     assert model.score(X, 3 * X[:, 0] - X[:, 1]) == pytest.approx(1.0)
     assert model.result_.searcher == "llm"
     assert KEY not in json.dumps(model.to_dict()) and KEY not in (tmp_path / "log.jsonl").read_text()
-    assert len((tmp_path / "log.jsonl").read_text().splitlines()) == server.n_chat_requests == 3
+    # every request is logged; with max_concurrency 4 (the default) an iteration expands up to 4 nodes
+    assert len((tmp_path / "log.jsonl").read_text().splitlines()) == server.n_chat_requests >= 3
 
 
 def test_server_down_stops_search_with_clear_reason(chat_server):

@@ -144,3 +144,73 @@ def _all(node):
     yield node
     for ch in node.children:
         yield from _all(ch)
+
+
+class _SlowModel:
+    """A thread-safe stand-in for a served model: each call waits, then answers by seed."""
+
+    max_concurrency = 4
+
+    def __init__(self, delay: float = 0.3, fail_on: str | None = None) -> None:
+        import threading
+
+        self.delay, self.fail_on = delay, fail_on
+        self.in_flight = self.most_in_flight = 0
+        self._lock = threading.Lock()
+
+    def complete(self, messages, *, temperature=None, seed=None):  # type: ignore[no-untyped-def]
+        import time
+
+        from srkit.search.llm.client import Completion, LLMError
+
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(self.delay)
+        with self._lock:
+            self.in_flight -= 1
+        if self.fail_on and self.fail_on in messages[-1]["content"]:
+            raise LLMError("the server went away")
+        formula = ["x0", "x0 + x1", "x0 * x1", "x2", "x0 - x2", "x1 * x2"][seed % 6]
+        return Completion(text=f"```\n{formula}\n```", model="slow")
+
+
+def test_concurrent_expansions_are_in_flight_together_and_repeatable() -> None:
+    import time
+
+    table = {"x0": 1.0, "x0 + x1": 2.0, "x0 * x1": 3.0, "x2": 0.5, "x0 - x2": 1.5, "x1 * x2": 2.5}
+    cfg = TreeConfig(initial_budget=4, n_per_call=1, avoid_top_k=0, max_repairs=0)
+
+    def run(concurrency: int):  # type: ignore[no-untyped-def]
+        model = _SlowModel()
+        engine = TreeEngine(_Task(table), model, cfg, np.random.default_rng(3), concurrency=concurrency)
+        engine.step()  # the root: one call
+        start = time.perf_counter()
+        info = engine.step()
+        return engine, info, time.perf_counter() - start, model
+
+    engine, info, seconds, model = run(4)
+    assert info["expansions"] == 4 and model.most_in_flight == 4 and seconds < 2 * 0.3  # not 4 x 0.3 s
+    assert engine.n_calls == 5 and engine.tree.expansions == 4
+    again, _, _, _ = run(4)
+    shape = lambda e: [(str(c.expr), str(c.parent.expr)) for c in _all(e.tree.root) if c.parent]  # noqa: E731
+    assert shape(again) == shape(engine)  # the same tree whatever order the replies came back in
+    one, info1, seconds1, _ = run(1)
+    assert "expansions" not in info1 and seconds1 >= 0.3 and one.tree.expansions == 1
+
+
+def test_a_failed_call_among_concurrent_ones_keeps_the_others() -> None:
+    from srkit.search.llm.client import LLMError
+
+    cfg = TreeConfig(n_per_call=1, avoid_top_k=0, max_repairs=0)
+    model = _SlowModel(delay=0.01, fail_on="second")
+    engine = TreeEngine(_Task({}), model, cfg, np.random.default_rng(0), concurrency=4)
+    prompts = [[{"role": "user", "content": w}] for w in ("first", "second", "third")]
+    got = engine.ask_many(prompts)
+    assert [len(g) for g in got] == [1, 0, 1] and engine.n_calls == 3
+    assert isinstance(engine.pending_error, LLMError)
+    with pytest.raises(LLMError, match="went away"):
+        engine.step()  # the error is reported by the next step, after the others were used
+    assert engine.pending_error is None
+    with pytest.raises(LLMError):  # when every call fails there is nothing to keep: raised at once
+        engine.ask_many([[{"role": "user", "content": "second"}]] * 2)

@@ -204,3 +204,11 @@ def test_call_with_timeout_outside_main_thread_runs_without_limit() -> None:
     t.start()
     t.join()
     assert out == [42]
+
+
+def test_srbench_rule_sees_a_whole_float_as_its_integer() -> None:
+    # sympy alone finds m_0/sqrt(1 - v**2/c**2) - m_0/sqrt(1.0 - v**2/c**2) not constant
+    r = _check("I.10.7", "m_0 / sqrt(1.0 - v ** 2 / c ** 2)")
+    assert (r.recovered, r.recovered_exact, r.recovered_srbench) == (True, True, True)
+    r = _check("I.10.7", "1.0000021 * m_0 / sqrt(1.00002 - v ** 2 / c ** 2)")  # noisy constants
+    assert r.recovered_srbench is False

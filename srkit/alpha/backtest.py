@@ -34,20 +34,25 @@ TRADING_DAYS = 252
 
 
 def performance(returns: Array, traded: Array | None = None) -> dict[str, float]:
-    """Annualised return, IR, max drawdown (and mean turnover) of daily returns.
+    """Annualised return and volatility, IR (the Sharpe ratio of these returns, with no
+    risk-free rate: ``sharpe`` is the same number), max drawdown (and mean turnover) of daily returns.
 
     >>> performance(np.array([0.01, -0.01, 0.02]))["max_drawdown"]
     0.01
     """
     r = np.asarray(returns, dtype=np.float64)
     if len(r) == 0:
-        return {"annual_return": float("nan"), "ir": float("nan"), "max_drawdown": float("nan"), "n_days": 0}
+        return {"annual_return": float("nan"), "volatility": float("nan"), "ir": float("nan"), "sharpe": float("nan"),
+                "max_drawdown": float("nan"), "n_days": 0}
     sd = r.std(ddof=1) if len(r) > 1 else float("nan")
     wealth = np.cumprod(1.0 + r)
     peak = np.maximum.accumulate(np.concatenate([[1.0], wealth]))[1:]
+    ir = float(r.mean() / sd * np.sqrt(TRADING_DAYS)) if sd and np.isfinite(sd) else float("nan")
     out = {
         "annual_return": float(r.mean() * TRADING_DAYS),
-        "ir": float(r.mean() / sd * np.sqrt(TRADING_DAYS)) if sd and np.isfinite(sd) else float("nan"),
+        "volatility": float(sd * np.sqrt(TRADING_DAYS)) if np.isfinite(sd) else float("nan"),
+        "ir": ir,
+        "sharpe": ir,
         "max_drawdown": round(float(np.max(1.0 - wealth / peak)), 12),
         "n_days": int(len(r)),
     }

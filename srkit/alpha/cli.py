@@ -100,7 +100,9 @@ def register(subparsers: Any) -> None:
     bt.add_argument("--k", type=int, default=50, help="top-k holdings (default 50)")
     bt.add_argument("--n-drop", type=int, default=5, help="names replaced per day (default 5)")
     bt.add_argument("--quantile", type=float, default=0.2, help="long-short quantile (default 0.2)")
-    bt.add_argument("--cost", type=float, default=0.0015, help="cost per unit traded (default 0.0015)")
+    bt.add_argument("--cost", type=float, default=None,
+                    help="cost per unit traded, as a fraction (default 0.0015, i.e. 15 bps)")
+    bt.add_argument("--cost-bps", type=float, default=None, help="the same in basis points (e.g. 5)")
     bt.add_argument("--start")
     bt.add_argument("--end")
     bt.add_argument("--plot", help="save the cumulative-return curve as PNG (needs matplotlib)")
@@ -335,8 +337,11 @@ def _backtest(args: argparse.Namespace, panel: Any) -> int:
     from srkit.alpha.pool import FactorPool
 
     scores = factor_values(args.formula, panel) if args.formula else FactorPool.combined_from_file(args.pool, panel)
+    if args.cost is not None and args.cost_bps is not None:
+        raise ValueError("give --cost (a fraction) or --cost-bps (basis points), not both")
+    cost = args.cost_bps / 1e4 if args.cost_bps is not None else (0.0015 if args.cost is None else args.cost)
     res = backtest(scores, panel, strategy=args.strategy, k=args.k, n_drop=args.n_drop,
-                   quantile=args.quantile, cost=args.cost, start=args.start, end=args.end)
+                   quantile=args.quantile, cost=cost, start=args.start, end=args.end)
     if args.plot:
         from srkit.cli import writing
 

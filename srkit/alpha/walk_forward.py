@@ -126,15 +126,13 @@ def score_test(values: Array, panel: Panel, split: Split, *, horizon: int = 5, s
     scored = np.isfinite(daily)
     bt = backtest(values, panel, strategy=strategy, cost=cost_bps / 1e4, quantile=quantile, k=k, n_drop=n_drop,
                   start=split.test_start, end=split.test_end)
-    net = bt.daily["net"].to_numpy()
-    vol = float(net.std(ddof=1) * math.sqrt(252)) if len(net) > 1 else math.nan
     out = {
         "rank_ic": float(np.mean(daily[scored])) if scored.any() else math.nan,
         "rank_ic_t": hac_t(daily, horizon - 1),
         "n_dates": int(scored.sum()),
         "net_return": bt.metrics["annual_return"],
         "sharpe": bt.metrics["ir"],
-        "volatility": vol,
+        "volatility": bt.metrics["volatility"],
         "max_drawdown": bt.metrics["max_drawdown"],
         "turnover": bt.metrics.get("turnover", turnover(values, mask)),
     }

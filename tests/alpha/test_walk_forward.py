@@ -104,3 +104,29 @@ def test_cli_walk_forward(tmp_path, capsys) -> None:  # type: ignore[no-untyped-
         res["pooled"])
     assert main(["alpha", "mine", str(folder), "--walk-forward", "--train", "2015-01-01:2015-06-01"]) == 2
     assert "--walk-forward makes its own periods" in capsys.readouterr().err
+
+
+def test_backtest_volatility_sharpe_and_bps_costs_from_the_cli(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from srkit.alpha.backtest import performance
+    from srkit.cli import main
+
+    m = performance(np.array([0.01, -0.02, 0.03]))
+    assert m["volatility"] == pytest.approx(np.std([0.01, -0.02, 0.03], ddof=1) * np.sqrt(252))
+    assert m["sharpe"] == m["ir"] == pytest.approx(np.mean([0.01, -0.02, 0.03]) / np.std([0.01, -0.02, 0.03], ddof=1)
+                                                   * np.sqrt(252))
+    panel = synthetic_panel(n_dates=80, n_assets=10, seed=0)
+    folder = tmp_path / "p"
+    folder.mkdir()
+    for j, a in enumerate(panel.assets):
+        rows = [f"{d.date()},{panel['close'][t, j]:.6f}" for t, d in enumerate(panel.dates)]
+        (folder / f"{a}.csv").write_text("date,close\n" + "\n".join(rows) + "\n")
+    out_bps, out_frac = tmp_path / "a.json", tmp_path / "b.json"
+    args = ["alpha", "backtest", str(folder), "--formula", "-ts_pct(close, 5)", "--quantile", "0.3"]
+    assert main([*args, "--cost-bps", "5", "--json", str(out_bps)]) == 0
+    assert main([*args, "--cost", "0.0005", "--json", str(out_frac)]) == 0
+    a, b = json.loads(out_bps.read_text()), json.loads(out_frac.read_text())
+    assert a == b and a["cost"] == 0.0005 and {"volatility", "sharpe"} <= set(a)
+    assert main([*args, "--cost", "0.001", "--cost-bps", "5"]) == 2
+    assert "not both" in capsys.readouterr().err

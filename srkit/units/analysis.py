@@ -248,6 +248,8 @@ def analyse(feature_names: Sequence[str], feature_units: Sequence[Unit], target_
     _, columns = _matrix([*units, target_unit])
     columns, target = columns[:n], columns[n]
     rank = _rank(columns)
+    if sum(math.comb(n, k) for k in range(1, min(n, rank + 1) + 1)) > MAX_SUBSETS:
+        return _pivot_analysis(names, units, target_unit, columns, target)
     # dimensionless products on few variables: the null vector of each small subset
     candidates: set[Vector] = set()
     for size in range(1, min(n, rank + 1) + 1):
@@ -286,6 +288,44 @@ def analyse(feature_names: Sequence[str], feature_units: Sequence[Unit], target_
             if best is not None and all(x.denominator == 1 for x in best):
                 break  # more variables never make it simpler
         prefactor = best
+    return DimensionalAnalysis(names, units, target_unit, prefactor, tuple(groups))
+
+
+#: above this many variable subsets (many features with units), the groups and the
+#: prefactor come from one elimination instead of the search for the simplest ones
+MAX_SUBSETS = 20_000
+
+
+def _pivot_analysis(names: tuple[str, ...], units: tuple[Unit, ...], target_unit: Unit,
+                    columns: Sequence[Vector], target: Vector) -> DimensionalAnalysis:
+    """Groups and prefactor from the independent columns found first (AI Feynman's way):
+    each other variable times powers of those is a group.
+
+    >>> from srkit.units.unit import parse_unit as u
+    >>> a = _pivot_analysis(("a", "b"), (u("m"), u("m")), u("m"), [(Fraction(1),), (Fraction(1),)], (Fraction(1),))
+    >>> a.describe()
+    'y = a * f(pi1) with pi1 = a/b'
+    """
+    n = len(columns)
+    pivots: list[int] = []
+    for j in range(n):
+        if _rank([columns[k] for k in (*pivots, j)]) > len(pivots):
+            pivots.append(j)
+    groups = []
+    for j in (j for j in range(n) if j not in pivots):
+        sol = _solve([columns[k] for k in pivots], tuple(-x for x in columns[j]))
+        full = [Fraction(0)] * n
+        full[j] = Fraction(1)
+        for k, v in zip(pivots, sol or ()):
+            full[k] = v
+        groups.append(_integer(full))
+    sol = _solve([columns[k] for k in pivots], target) if pivots else (None if any(target) else ())
+    prefactor: Vector | None = None
+    if sol is not None:
+        full = [Fraction(0)] * n
+        for k, v in zip(pivots, sol):
+            full[k] = v
+        prefactor = tuple(full)
     return DimensionalAnalysis(names, units, target_unit, prefactor, tuple(groups))
 
 

@@ -104,3 +104,17 @@ def test_power_product_spends_no_fitted_constant_where_it_can(exponents, text) -
     if any(Fraction(e).denominator != 1 for e in exponents):
         with pytest.raises(ValueError, match="needs the operator pow"):
             power_product(tuple(Fraction(e) for e in exponents), no_pow)
+
+
+def test_many_variables_take_the_elimination_route_and_stay_right() -> None:
+    import time
+
+    names = [f"x{i}" for i in range(40)]
+    units = [as_unit(["m", "s", "kg", "m/s", "1"][i % 5]) for i in range(40)]
+    start = time.perf_counter()
+    a = analyse(names, units, as_unit("J"))
+    assert time.perf_counter() - start < 2.0  # C(40, k) subsets would take hours
+    assert len(a.groups) == 40 - 3 and a.reachable
+    for g in a.groups:
+        assert _unit_of(g, units).is_dimensionless
+    assert _unit_of(a.prefactor, units) == as_unit("J")

@@ -35,6 +35,7 @@ _EPILOG = """examples:
   srkit fit data.csv --target y                fit y from every other column (60 s)
   srkit fit data.csv --target F --features m,a --operators add,mul,div --time-budget 30
   srkit fit data.csv --target y --output model.json   save the front and the chosen model
+  srkit fit data.csv --target F --units m=kg a=m/s**2 F=N   search with physical units
   srkit problems list --suite nguyen           list benchmark problems
   srkit --debug fit data.csv --target y        show the full traceback of an error
 """

@@ -9,8 +9,9 @@ the original data, and the rest of the budget goes to the same searcher on the o
 problem, seeded with those formulas: a law whose constants carry units (``y = x + c``
 with ``c`` a length) is not a function of the groups, and that stage can still find it.
 
-The reduced data set weights each row by ``prefactor**2``, so that its squared error
-is the original one up to a constant factor: ``sum P**2 (y/P - f)**2 = sum (y - P f)**2``.
+The reduced data set weights each row by ``prefactor**2`` (``|prefactor|`` for the mean
+absolute error), so that its loss is the original one up to a constant factor:
+``sum P**2 (y/P - f)**2 = sum (y - P f)**2``.
 Formulas rank the same in both stages, and noise on ``y`` is weighed as it should be
 (dividing by the prefactor alone would make rows with a small prefactor count most).
 """
@@ -27,6 +28,7 @@ from srkit.core.data import Dataset
 from srkit.core.expr import Expr
 from srkit.core.pareto import ParetoFront
 from srkit.fitness.evaluator import BudgetSpent
+from srkit.fitness.losses import mae
 from srkit.search.base import Budget, Problem, SearchResult
 from srkit.units.analysis import DimensionalAnalysis
 
@@ -69,8 +71,11 @@ def on_groups(problem: Problem, analysis: DimensionalAnalysis) -> Problem | None
         for i, p in enumerate(analysis.prefactor or ()):
             if p:
                 pre = pre * data.X[:, i] ** float(p)
-    prefactor_sq = pre**2
-    weights = prefactor_sq if data.weights is None else prefactor_sq * data.weights
+    # |y - P f| = |P| |y/P - f|: the residual's weight is |P| to the power the loss raises
+    # residuals to (mae: 1; mse and the losses that rank as it does: 2)
+    exponent = 1.0 if problem.evaluator.loss_fn is mae else 2.0
+    scale = np.abs(pre) ** exponent
+    weights = scale if data.weights is None else scale * data.weights
     if not (np.isfinite(weights).all() and (weights > 0).all()):
         return None
     reduced = Dataset(np.ascontiguousarray(Z), target, analysis.group_names, weights / weights.mean())

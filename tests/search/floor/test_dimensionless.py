@@ -71,3 +71,17 @@ def test_no_groups_fits_one_constant() -> None:
                                  Budget(time=10), searcher_name="auto")
     assert not called and result.stopped_by == "exact" and result.searcher == "auto"
     assert result.best is not None and np.isclose(result.best.expr.coefs, 0.5).any()
+
+
+def test_mean_absolute_error_weights_rows_by_the_prefactor_itself() -> None:
+    from srkit.core.parse import parse
+    from srkit.search import Problem
+
+    base, analysis = _problem(y_noise=0.01)
+    problem = Problem(base.dataset, base.opset, Evaluator(base.dataset, "mae"))
+    reduced = on_groups(problem, analysis)
+    q, Ef, m, w0, _ = problem.dataset.X.T
+    factor = np.mean(np.abs(q * Ef / (m * w0**2)))
+    g = parse("pi1 + 0.5", ["pi1"])
+    np.testing.assert_allclose(reduced.evaluator.loss(g) * factor,
+                               problem.evaluator.loss(analysis.map_back(g, problem.opset)), rtol=1e-9)

@@ -379,6 +379,8 @@ class SymbolicRegressor:
                 UserWarning, stacklevel=4,
             )
             return units, None
+        if len(analysis.groups) == len(feature_names):
+            return units, None  # every input is a pure number already: nothing to reduce
         from srkit.units.analysis import power_product
 
         try:

@@ -105,3 +105,13 @@ def test_units_are_saved_and_loaded(tmp_path) -> None:  # type: ignore[no-untype
     loaded = srkit.load(tmp_path / "m.json")
     assert loaded._units == model._units
     assert loaded.pareto_front_ == model.pareto_front_  # flags and constants' units included
+
+
+def test_pure_numbers_are_searched_as_they_are() -> None:
+    # all inputs dimensionless: no groups stage (it would only rename the variables)
+    rng = np.random.default_rng(5)
+    X = rng.uniform(1, 2, (40, 2))
+    model = SymbolicRegressor(operators=["add", "mul"], time_budget=None, max_iterations=5, random_state=0).fit(
+        X, X[:, 0] * X[:, 1], feature_names=["a", "b"], X_units=["1", "1"], y_units="1")
+    assert not any(h.get("stage") == "groups" for h in model.result_.history)
+    assert str(model.best_.expr) in ("a * b", "b * a")

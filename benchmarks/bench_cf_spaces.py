@@ -6,7 +6,8 @@
 
 Spaces: ``d22`` is a and b of degree 2 with coefficients in [-10, 10] (85.8 million PCFs, ~49x
 the paper's degree-2 space in [-5, 5]); ``d13`` is a of degree 1 in [-10, 10] with b of
-degree 3 in [-3, 3] (a cheaper first widening). Every verified relation is checked again at
+degree 3 in [-3, 3] (a cheaper first widening); ``d36`` is the Apery shape, a cubic a(n)
+in [-3, 3] and a sextic b(n) in [-1, 1] (5.25 million PCFs). Every verified relation is checked again at
 four times the verification depth; relations not in srkit.contfrac.catalog are "new" and go
 to benchmarks/results/contfrac/new_relations_<space>.csv. One summary row (PCFs per second,
 wall time, verified by constant, new vs known, slow, rejected false positives, extrapolated
@@ -40,6 +41,8 @@ from srkit.contfrac.shards import sharded_search  # noqa: E402
 SPACES = {
     "d22": CoefficientBox(2, 2, (-10, 10), (-10, 10)),
     "d13": CoefficientBox(1, 3, (-10, 10), (-3, 3)),
+    # the Apery shape: cubic a(n), sextic b(n) (b = -n**6 and its relatives lie in [-1, 1])
+    "d36": CoefficientBox(3, 6, (-3, 3), (-1, 1)),
 }
 
 

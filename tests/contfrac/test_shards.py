@@ -116,3 +116,13 @@ def test_cli_local_cluster_and_its_errors(local, tmp_path: Path, capsys) -> None
     assert "--scheduler and --local-cluster need --checkpoint-dir" in capsys.readouterr().err
     assert main([*base, "--checkpoint-dir", str(tmp_path / "x")]) == 2
     assert "--checkpoint-dir is for a sharded run" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_scheduler_address_works_like_a_local_cluster(local, tmp_path: Path) -> None:
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        res = sharded_search(BOX, CFG, checkpoint_dir=tmp_path / "run", scheduler=cluster.scheduler_address,
+                             blocks_per_shard=3)
+    _same(res, local)

@@ -87,7 +87,7 @@ class Meter:
     2
     """
 
-    __slots__ = ("n", "_max_evals", "_deadline", "_tick", "_next_tick", "_defer_evals", "_limit")
+    __slots__ = ("n", "_max_evals", "_deadline", "_tick", "_next_tick", "_defer_evals", "_limit", "_interrupted")
 
     def __init__(self, max_evals: int | None = None, deadline: float | None = None) -> None:
         self.n = 0
@@ -98,6 +98,7 @@ class Meter:
         self._defer_evals = 0
         #: the count past which ``spend`` takes its slow path (any change of the limits resets it)
         self._limit: float = -1
+        self._interrupted = False
 
     # the limits; setting one makes the next ``spend`` look at them again
     @property
@@ -130,7 +131,20 @@ class Meter:
             self._check_limits(k)
         self.n += k
 
+    def interrupt(self) -> None:
+        """Note a Ctrl-C: the next evaluation raises KeyboardInterrupt.  Python may raise the
+        signal's KeyboardInterrupt where it is ignored (in a finalizer, for example); the
+        search then still stops at its next evaluation (see :func:`srkit.search.base.run_search`)."""
+        self._interrupted, self._limit = True, -1
+
+    def clear_interrupt(self) -> None:
+        """The Ctrl-C has been handled."""
+        self._interrupted = False
+
     def _check_limits(self, k: int) -> None:
+        if self._interrupted:
+            self._interrupted = False
+            raise KeyboardInterrupt
         evals_at = math.inf
         if self._max_evals is not None and not self._defer_evals:
             if self.n + k > self._max_evals:

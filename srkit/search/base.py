@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import math
+import signal
+import threading
 import time
 import traceback
 import warnings
@@ -262,13 +264,16 @@ def run_search(
     # (duck-typed callbacks written before on_progress existed may lack it)
     hooks = [hook for cb in callbacks if (hook := getattr(cb, "on_progress", None)) is not None]
     tick = (lambda: [hook(state) for hook in hooks]) if hooks else None
+    meter = problem.evaluator.meter
+    previous = _catch_sigint(meter)
     try:
-        with one_blas_thread(), problem.evaluator.meter.limited(budget.evals, deadline, tick):
+        with one_blas_thread(), meter.limited(budget.evals, deadline, tick):
             loop(state)
     except BudgetSpent as spent:
         state.stopped_by = state.stopped_by or spent.reason
         _rescue(state)
     except KeyboardInterrupt:
+        meter.clear_interrupt()
         state.stopped_by = "interrupt"
         _rescue(state)
     except Exception as exc:  # noqa: BLE001 - a failing search keeps what it found
@@ -285,6 +290,8 @@ def run_search(
         )
         state.error = traceback.format_exc()
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         if not state.front and state.stopped_by in _FALLBACK_STOPS:
             _fallback(state)
         for cb in callbacks:
@@ -303,6 +310,25 @@ def run_search(
         stopped_by=state.stopped_by,
         error=state.error,
     )
+
+
+def _catch_sigint(meter: Any) -> Any:
+    """While a search runs, Ctrl-C also marks ``meter``, so that a KeyboardInterrupt that
+    Python raises where it is ignored (a finalizer, a callback of a C library) still stops
+    the search at its next evaluation.  Returns the handler to restore (None when this is
+    not the main thread, where signal handlers cannot be set)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    previous = signal.getsignal(signal.SIGINT)
+    if previous in (signal.SIG_IGN, None):
+        return None
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        meter.interrupt()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    return previous
 
 
 def _rescue(state: SearchState) -> None:

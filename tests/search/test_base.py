@@ -106,3 +106,41 @@ def test_offer_scores_the_simplified_form_with_the_evaluators_penalty() -> None:
     assert str(fitted) == "1.0 * t" and loss == 0.0  # the fitter snaps an exact 1
     simplified = [e for e in state.front if str(e.expr) == "t"]
     assert simplified and simplified[0].loss == 10.0
+
+
+def test_a_ctrl_c_swallowed_where_python_ignores_exceptions_still_stops_the_search() -> None:
+    # Python may raise a signal's KeyboardInterrupt inside a finalizer, where it is only
+    # printed; the meter notes the Ctrl-C and the next evaluation raises it again
+    import os
+    import signal
+
+    x = np.linspace(0, 1, 30)
+    data = as_dataset(x[:, None], x**2 + 0.1 * np.sin(9 * x), feature_names=["x"])
+    problem = Problem(data, default_registry().operator_set(["add", "mul"], ["x"]), Evaluator(data))
+    seen = []
+
+    class Swallowed:
+        name = "swallowed"
+
+        def search(self, problem, *, budget, rng, callbacks=()):  # type: ignore[no-untyped-def]
+            def loop(state):  # type: ignore[no-untyped-def]
+                ev = state.problem.evaluator
+                state.offer(*ev.fit(parse("x*x", problem.opset)))
+                try:
+                    os.kill(os.getpid(), signal.SIGINT)
+                    for _ in range(1000):  # the signal arrives at some bytecode in here
+                        pass
+                except KeyboardInterrupt:
+                    seen.append("swallowed")  # as a finalizer would: printed, not raised
+                for k in range(100):
+                    state.offer(*ev.fit(parse(f"x*x + {k}.5*x", problem.opset)))
+                    seen.append(k)
+
+            return run_search(self, problem, budget, callbacks, loop)
+
+    before = signal.getsignal(signal.SIGINT)
+    result = Swallowed().search(problem, budget=Budget(iterations=1), rng=np.random.default_rng(0))
+    assert seen[0] == "swallowed" and len(seen) == 1  # the first evaluation after it stopped the search
+    assert result.stopped_by == "interrupt" and result.front
+    assert signal.getsignal(signal.SIGINT) is before  # the handler is put back
+    assert problem.evaluator.loss(parse("x", problem.opset)) < float("inf")  # and the meter is clean again

@@ -199,6 +199,8 @@ def test_sigint_to_a_running_fit_keeps_the_front(tmp_path):
         [sys.executable, "-c", "import sys; from srkit.cli import main; sys.exit(main())", "fit",
          _csv(tmp_path, rows=200, noise=0.3), "--target", "F", "--time-budget", "300", "--output", str(out)],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        # as from a terminal: a test runner whose SIGINT is ignored would pass that on to the child
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         # the progress line (verbose 1) shows the search is running and has a best formula

@@ -138,9 +138,15 @@ def test_a_ctrl_c_swallowed_where_python_ignores_exceptions_still_stops_the_sear
 
             return run_search(self, problem, budget, callbacks, loop)
 
+    # as in a terminal (a test runner may run with SIGINT ignored)
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
     before = signal.getsignal(signal.SIGINT)
-    result = Swallowed().search(problem, budget=Budget(iterations=1), rng=np.random.default_rng(0))
+    try:
+        result = Swallowed().search(problem, budget=Budget(iterations=1), rng=np.random.default_rng(0))
+    finally:
+        after = signal.getsignal(signal.SIGINT)
+        signal.signal(signal.SIGINT, outer)
     assert seen[0] == "swallowed" and len(seen) == 1  # the first evaluation after it stopped the search
     assert result.stopped_by == "interrupt" and result.front
-    assert signal.getsignal(signal.SIGINT) is before  # the handler is put back
+    assert after is before  # the handler is put back
     assert problem.evaluator.loss(parse("x", problem.opset)) < float("inf")  # and the meter is clean again

@@ -73,10 +73,16 @@ class DimensionalAnalysis:
             return None
         with np.errstate(all="ignore"):
             Z = np.column_stack([_power_values(X, g) for g in self.groups]) if self.groups else np.zeros((len(y), 0))
-            target = y / _power_values(X, self.prefactor)
+            target = y / self.prefactor_values(X)
         if not (np.isfinite(Z).all() and np.isfinite(target).all()):
             return None
         return Z, target
+
+    def prefactor_values(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The prefactor ``prod x_i ** p_i`` on the rows of ``X`` (nan where not real)."""
+        assert self.prefactor is not None
+        with np.errstate(all="ignore"):
+            return _power_values(X, self.prefactor)
 
     def map_back(self, g: Expr, opset: OperatorSet) -> Expr:
         """The formula ``prefactor * g(groups)`` in the original variables of ``opset``."""

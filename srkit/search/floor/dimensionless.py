@@ -66,11 +66,7 @@ def on_groups(problem: Problem, analysis: DimensionalAnalysis) -> Problem | None
     if moved is None:
         return None
     Z, target = moved
-    with np.errstate(all="ignore"):
-        pre = np.ones(data.n_samples)
-        for i, p in enumerate(analysis.prefactor or ()):
-            if p:
-                pre = pre * data.X[:, i] ** float(p)
+    pre = analysis.prefactor_values(data.X)
     # |y - P f| = |P| |y/P - f|: the residual's weight is |P| to the power the loss raises
     # residuals to (mae: 1; mse and the losses that rank as it does: 2)
     exponent = 1.0 if problem.evaluator.loss_fn is mae else 2.0

@@ -37,6 +37,7 @@ from .snapping import (
     SNAP_MAX_DENOMINATOR,
     SNAP_TOL,
     exact_floats,
+    float_bases_as_exp,
     float_constants,
     round_floats,
     snap_constants,
@@ -329,7 +330,7 @@ def check_recovery(
     status: dict[str, str] = {}
 
     def _prepare() -> tuple[sympy.Expr, np.ndarray]:
-        F = parse_expression(found, problem)
+        F = float_bases_as_exp(parse_expression(found, problem))
         return F, _evaluate(F, problem.symbols, X)
 
     try:

@@ -83,3 +83,27 @@ def round_floats(expr: sympy.Expr) -> sympy.Expr:
         r = round(f, SRBENCH_DECIMALS)
         repl[f] = sympy.Integer(int(r)) if float(r).is_integer() else r
     return expr.xreplace(repl) if repl else expr
+
+
+def float_bases_as_exp(expr: sympy.Expr) -> sympy.Expr:
+    """``c**f`` with a positive float ``c`` and a non-constant ``f`` -> ``exp(log(c)*f)``.
+
+    The same function, written so that the constant can snap: a search that writes
+    ``exp(-theta**2/2)`` as ``0.6065306597126334**(theta**2)`` has found the law, but no
+    rule sees it until the float base becomes an exponent (``log(0.60653...) = -0.5``).
+
+    >>> t = sympy.Symbol("t", positive=True)
+    >>> snap_constants(float_bases_as_exp(sympy.Float(0.6065306597126334) ** (t**2)))
+    exp(-t**2/2)
+    """
+    def rewrite(e: sympy.Basic) -> sympy.Basic:
+        if not e.args:
+            return e
+        args = [rewrite(a) for a in e.args]
+        base, power = (args + [None])[:2]
+        if (e.is_Pow and base.is_Float and base > 0 and power is not None
+                and not power.is_number):
+            return sympy.exp(sympy.Float(sympy.log(base).evalf(17)) * power)
+        return e.func(*args)
+
+    return rewrite(expr)

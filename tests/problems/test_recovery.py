@@ -65,6 +65,15 @@ def test_snapped_coefficient_recovers_exactly() -> None:
     assert r.recovered is True and r.recovered_exact is True
 
 
+def test_a_float_base_is_read_as_an_exponential() -> None:
+    # exp(-theta**2/2)/sqrt(2*pi) written as c**(theta**2): the same law
+    r = _check("I.6.2a", "0.3989422804014327 * 0.6065306597126334 ** theta ** 2")
+    assert r.recovered is True and r.recovered_srbench is True
+    assert r.recovered_exact is False  # the DSR rule wants 1/sqrt(2*pi), not its float
+    # a base that is not exp(-1/2) is another law
+    assert _check("I.6.2a", "0.3989422804014327 * 0.6 ** theta ** 2").recovered is False
+
+
 def test_extra_structural_term_never_recovers() -> None:
     r = _check("Nguyen-1", "x1**3+x1**2+x1+x1**10")
     assert _flags(r) == (False, False, False, False)

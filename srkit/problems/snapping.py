@@ -48,8 +48,19 @@ def snap_constants(
 
 
 def exact_floats(expr: sympy.Expr) -> sympy.Expr:
-    """Floats -> their exact binary value as a Rational (3.39 != 339/100)."""
-    repl = {f: sympy.Rational(f) for f in expr.atoms(sympy.Float)}
+    """Floats -> their exact binary value as a Rational (3.39 != 339/100).
+
+    A float in an exponent stays a float: as an exact rational (p / 2**52) it sends
+    sympy's polynomial gcd into integers so large that GMP aborts the process
+    ("overflow in mpz type"), and a power with such an exponent is not exactly any
+    law's anyway.
+
+    >>> x = sympy.Symbol("x", positive=True)
+    >>> exact_floats(sympy.Float(0.5) * x ** sympy.Float(1.0000000015))
+    x**1.0000000015/2
+    """
+    exponents = {f for p in expr.atoms(sympy.Pow) for f in p.exp.atoms(sympy.Float)}
+    repl = {f: sympy.Rational(f) for f in expr.atoms(sympy.Float) if f not in exponents}
     return expr.xreplace(repl) if repl else expr
 
 

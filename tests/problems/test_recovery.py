@@ -74,6 +74,26 @@ def test_a_float_base_is_read_as_an_exponential() -> None:
     assert _check("I.6.2a", "0.3989422804014327 * 0.6 ** theta ** 2").recovered is False
 
 
+@pytest.mark.slow
+def test_float_exponents_do_not_abort_the_process() -> None:
+    # a fit of the units run: as exact rationals its exponents sent sympy's gcd into a GMP
+    # "overflow in mpz type" abort, which killed the benchmark child; run in a subprocess so
+    # that a regression fails this test instead of killing pytest
+    import subprocess
+    import sys
+
+    found = ("6.2831852788160285 * (h * omega / (kb * T)) ** (-1.0000000014976602) + 0.013262845897815886 * "
+             "(h * omega / (kb * T)) - 5.582305512213505e-06 * (h * omega / (kb * T)) ** 3.0027187319795257 "
+             "+ 4.319410588412739e-09 * (h * omega / (kb * T)) ** 4.916469127679749 - 5.3101167828783955e-12 * "
+             "(h * omega / (kb * T)) ** 6.576361892136933 + (-0.4999999245240404)")
+    code = ("from srkit.problems import get; from srkit.problems.recovery import check_recovery; "
+            "p = get('III.4.32'); X, y = p.sample('test', random_state=0); "
+            f"r = check_recovery({found!r}, p, X, y, timeout=60); print(r.recovered_exact, r.recovered)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-500:]
+    assert out.stdout.split() == ["False", "False"]
+
+
 def test_extra_structural_term_never_recovers() -> None:
     r = _check("Nguyen-1", "x1**3+x1**2+x1+x1**10")
     assert _flags(r) == (False, False, False, False)

@@ -41,6 +41,7 @@ from .snapping import (
     float_constants,
     round_floats,
     snap_constants,
+    snap_to_constants,
     snap_value,
 )
 from srkit.fitness.losses import r2_score
@@ -242,8 +243,9 @@ def _rule_exact(ctx: _Context) -> bool:
 
 def _rule_headline(ctx: _Context) -> bool:
     Tf = float_constants(ctx.problem.ground_truth)
+    truth_constants = Tf.atoms(sympy.Float)
     for Fc in ctx.candidates():
-        Fs = snap_constants(Fc)
+        Fs = snap_to_constants(snap_constants(Fc), truth_constants)
         D = sympy.simplify(Fs - Tf)
         if ctx.negligible(sympy.expand(D), NEGLIGIBLE * ctx.rms_T):
             return True

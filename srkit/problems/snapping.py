@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 
+from typing import Iterable
+
 import sympy
 
 from srkit.core.rationals import simple_rational
@@ -44,6 +46,36 @@ def snap_constants(
         r = snap_value(float(f), max_denominator, tol)
         if r is not None:
             repl[f] = r
+    return expr.xreplace(repl) if repl else expr
+
+
+#: how close a fitted float must be to one of the truth's constants to be that constant
+TRUTH_CONSTANT_TOL = 1e-10
+
+
+def snap_to_constants(
+    expr: sympy.Expr, constants: Iterable[sympy.Float], tol: float = TRUTH_CONSTANT_TOL
+) -> sympy.Expr:
+    """Replace each float of ``expr`` within ``tol * max(1, |c|)`` of ``+-c`` for one of
+    ``constants`` (the truth's constants as floats) by that constant, sign kept.
+
+    The headline rule's check that a fitted constant *is* the truth's: a fit that writes
+    pi**2 as ``9.86960440108935`` has found it, though not to the last of 15 digits.
+    The tolerance is far tighter than :func:`snap_constants`' for small rationals: a fit
+    that is right to 10 digits is the constant, ``0.4260001`` for ``0.426`` is not.
+
+    >>> d = sympy.Symbol("d", positive=True)
+    >>> snap_to_constants(d - sympy.Float(9.86960440108935), [sympy.Float(9.86960440108936)])
+    d - 9.86960440108936
+    """
+    targets = [float(c) for c in constants]
+    repl = {}
+    for f in expr.atoms(sympy.Float):
+        v = float(f)
+        for c in targets:
+            if abs(abs(v) - abs(c)) <= tol * max(1.0, abs(c)):
+                repl[f] = sympy.Float(c if v * c >= 0 else -c, 15)
+                break
     return expr.xreplace(repl) if repl else expr
 
 

@@ -74,6 +74,14 @@ def test_a_float_base_is_read_as_an_exponential() -> None:
     assert _check("I.6.2a", "0.3989422804014327 * 0.6 ** theta ** 2").recovered is False
 
 
+def test_a_fitted_constant_that_is_the_truths_to_six_digits_is_the_truths() -> None:
+    # pi**2 fitted inside a square root, right to 14 digits (the units run, II.24.17)
+    r = _check("II.24.17", "sqrt((-9.86960440108935) + d ** 2 * omega ** 2 / c ** 2) / d")
+    assert r.recovered is True and r.recovered_exact is False
+    # seven digits are not the truth's constant
+    assert _check("II.24.17", "sqrt((-9.869604) + d ** 2 * omega ** 2 / c ** 2) / d").recovered is False
+
+
 @pytest.mark.slow
 def test_float_exponents_do_not_abort_the_process() -> None:
     # a fit of the units run: as exact rationals its exponents sent sympy's gcd into a GMP

@@ -143,3 +143,18 @@ def chat_server():
     for server in servers.started:
         server.httpd.shutdown()
         server.httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _no_local_model_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see no local model (the llm extra) unless marked ``local_model``.
+
+    With the extra installed, ``proposer="auto"`` without an endpoint runs the real
+    SmolLM2 model; the tests of the offline paths (grammar-random, cassettes, scripted
+    servers) must not depend on whether it is installed.  The tests of the model
+    itself (tests/search/llm/test_local.py) carry the mark.
+    """
+    if request.node.get_closest_marker("local_model") is None:
+        import srkit.search.llm.local as local
+
+        monkeypatch.setattr(local, "local_model_available", lambda: False)

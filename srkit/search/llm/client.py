@@ -92,6 +92,71 @@ class CallLog:
                 with self.path.open("a", encoding="utf-8") as fh:
                     fh.write(json.dumps(record, ensure_ascii=False) + "\n")
 
+    def record_call(
+        self,
+        model: str,
+        where: str,
+        messages: Sequence[Message],
+        params: Mapping[str, Any],
+        completion: Completion | None,
+        errors: Sequence[str],
+        attempts: int,
+        started: float,
+    ) -> None:
+        """Write one call's record (every client logs the same fields; ``where`` is the
+        endpoint's URL or, for an in-process model, its file)."""
+        self.write({
+            "model": model,
+            "base_url": where,
+            "messages": [dict(m) for m in messages],
+            "params": dict(params),
+            "reply": None if completion is None else completion.text,
+            "usage": None if completion is None else dict(completion.usage),
+            "attempts": attempts,
+            "errors": list(errors),
+            "seconds": round(time.perf_counter() - started, 4),
+        })
+
+
+class CallBudget:
+    """Counts calls and tokens against optional limits; thread-safe.  Every client that
+    talks to a real model keeps one, so ``max_calls`` and ``max_total_tokens`` mean the
+    same for a remote endpoint and an in-process model."""
+
+    def __init__(self, max_calls: int | None = None, max_total_tokens: int | None = None) -> None:
+        self.max_calls = max_calls
+        self.max_total_tokens = max_total_tokens
+        self.n_calls = 0
+        self.total_tokens = 0
+        self._lock = threading.Lock()
+
+    def reserve(self) -> None:
+        """Count one call, or raise :class:`LLMBudgetExceeded` when a limit is reached."""
+        with self._lock:
+            if self.max_calls is not None and self.n_calls >= self.max_calls:
+                raise LLMBudgetExceeded(f"LLM call budget of {self.max_calls} calls is spent")
+            if self.max_total_tokens is not None and self.total_tokens >= self.max_total_tokens:
+                raise LLMBudgetExceeded(f"LLM token budget of {self.max_total_tokens} tokens is spent")
+            self.n_calls += 1
+
+    def add_tokens(self, n: int) -> None:
+        with self._lock:
+            self.total_tokens += n
+
+
+def time_left(deadline: float | None, timeout: float) -> float:
+    """Seconds a request may take: ``timeout``, cut to the search's ``deadline`` (a
+    :func:`time.perf_counter` time); past the deadline raise
+    :class:`~srkit.fitness.evaluator.BudgetSpent`."""
+    if deadline is None:
+        return timeout
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        from srkit.fitness.evaluator import BudgetSpent
+
+        raise BudgetSpent("time")
+    return min(timeout, left)
+
 
 class _RetryableError(Exception):
     def __init__(self, why: str, retry_after: float | None = None) -> None:
@@ -180,13 +245,10 @@ class OpenAICompatClient:
         self.max_retries = max_retries
         self.backoff = backoff
         self.max_backoff = max_backoff
-        self.max_calls = max_calls
-        self.max_total_tokens = max_total_tokens
+        self.budget = CallBudget(max_calls, max_total_tokens)
         self.log = log if isinstance(log, CallLog) else CallLog(log)
         self.sleep = sleep
-        self.n_calls = 0
         self.n_requests = 0
-        self.total_tokens = 0
         self.deadline: float | None = None
         #: requests it lets be in flight at once (the tree search sends up to this many)
         self.max_concurrency = max_concurrency
@@ -200,13 +262,13 @@ class OpenAICompatClient:
     def __repr__(self) -> str:  # never show the key
         return f"OpenAICompatClient(base_url={self.base_url!r}, model={self.model!r})"
 
-    def _reserve(self) -> None:
-        with self._lock:
-            if self.max_calls is not None and self.n_calls >= self.max_calls:
-                raise LLMBudgetExceeded(f"LLM call budget of {self.max_calls} calls is spent")
-            if self.max_total_tokens is not None and self.total_tokens >= self.max_total_tokens:
-                raise LLMBudgetExceeded(f"LLM token budget of {self.max_total_tokens} tokens is spent")
-            self.n_calls += 1
+    @property
+    def n_calls(self) -> int:
+        return self.budget.n_calls
+
+    @property
+    def total_tokens(self) -> int:
+        return self.budget.total_tokens
 
     def complete(
         self,
@@ -227,7 +289,7 @@ class OpenAICompatClient:
             "seed": self.seed if seed is None else seed,
         }
         params = {k: v for k, v in params.items() if v is not None}
-        self._reserve()
+        self.budget.reserve()
         body = json.dumps({"model": self.model, "messages": [dict(m) for m in messages], **params}).encode()
         started = time.perf_counter()
         errors: list[str] = []
@@ -246,8 +308,7 @@ class OpenAICompatClient:
                 errors.append(str(exc))
                 self._log(messages, params, None, errors, attempt + 1, started)
                 raise
-            with self._lock:
-                self.total_tokens += completion.total_tokens
+            self.budget.add_tokens(completion.total_tokens)
             self._log(messages, params, completion, errors, attempt + 1, started)
             return completion
         self._log(messages, params, None, errors, self.max_retries + 1, started)
@@ -255,14 +316,7 @@ class OpenAICompatClient:
 
     def _time_left(self) -> float:
         """Seconds a request or a wait may take: the time-out, cut to the deadline."""
-        if self.deadline is None:
-            return self.timeout
-        left = self.deadline - time.perf_counter()
-        if left <= 0:
-            from srkit.fitness.evaluator import BudgetSpent
-
-            raise BudgetSpent("time")
-        return min(self.timeout, left)
+        return time_left(self.deadline, self.timeout)
 
     def _post(self, body: bytes, timeout: float | None = None) -> Completion:
         import http.client
@@ -320,14 +374,5 @@ class OpenAICompatClient:
         attempts: int,
         started: float,
     ) -> None:
-        self.log.write({
-            "model": self.model,
-            "base_url": self.base_url,
-            "messages": [dict(m) for m in messages],
-            "params": dict(params),
-            "reply": None if completion is None else completion.text,
-            "usage": None if completion is None else dict(completion.usage),
-            "attempts": attempts,
-            "errors": [self._scrub(e) for e in errors],
-            "seconds": round(time.perf_counter() - started, 4),
-        })
+        self.log.record_call(self.model, self.base_url, messages, params, completion,
+                             [self._scrub(e) for e in errors], attempts, started)

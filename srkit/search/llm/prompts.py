@@ -55,7 +55,9 @@ DIMENSION_ADVICE: dict[str, str] = {
     "overfitting": "make it simpler and better motivated: fewer operators and parameters, a clear rationale",
 }
 
-_FORMAT = (
+#: the reply format every formula prompt ends with (a local model decodes such prompts under
+#: the formula grammar, see srkit.search.llm.local)
+FORMULA_FORMAT = (
     "Reply with the formulas only, one per line, inside one ```text code block, in the syntax "
     "shown (infix + - * / **, function calls such as sin(x)); no explanations inside the block."
 )
@@ -172,7 +174,7 @@ def regression_prompt(
         advice = DIMENSION_ADVICE.get(dimension or "", "improve it")
         lines.append(f"Propose {n} refinements of the current formula that improve its {dimension}: {advice}.")
     lines += _avoid_lines(avoid, tried)
-    lines += ["", _FORMAT]
+    lines += ["", FORMULA_FORMAT]
     return [{"role": "system", "content": SYSTEM_REGRESSION}, {"role": "user", "content": "\n".join(lines)}]
 
 
@@ -223,7 +225,7 @@ def alpha_prompt(
         lines.append(f"Propose {n} refinements that improve its {dimension}: {advice}. "
                      "The suggestions need not all be adopted.")
     lines += _avoid_lines(avoid, tried)
-    lines += ["", _FORMAT]
+    lines += ["", FORMULA_FORMAT]
     return [{"role": "system", "content": SYSTEM_ALPHA}, {"role": "user", "content": "\n".join(lines)}]
 
 
@@ -233,7 +235,7 @@ def repair_messages(messages: Messages, reply: str, errors: Sequence[str], hint:
     return [
         *messages,
         {"role": "assistant", "content": reply[:4000]},
-        {"role": "user", "content": f"None of these formulas could be used:\n{shown}\n{hint}\n{_FORMAT}"},
+        {"role": "user", "content": f"None of these formulas could be used:\n{shown}\n{hint}\n{FORMULA_FORMAT}"},
     ]
 
 

@@ -8,8 +8,11 @@ into the Pareto front.  The tree search (:mod:`srkit.search.llm.tree`) decides
 which formula to refine next and along which dimension (accuracy or
 simplicity).  Optionally the best formulas are then handed to GP as seeds.
 
-Without an endpoint (no ``base_url`` and no ``$OPENAI_BASE_URL``) the searcher
-uses the grammar-random proposer, the "random" baseline of the LLM papers.
+Who proposes (``proposer="auto"``, the default): the endpoint when one is set
+(``base_url`` or ``$OPENAI_BASE_URL``); else the local model of the ``llm`` extra
+(SmolLM2-135M-Instruct in-process, :mod:`srkit.search.llm.local`) when it is
+installed; else the grammar-random proposer, the "random" baseline of the LLM
+papers.  ``proposer="local"`` or ``"random"`` chooses one explicitly.
 """
 
 from __future__ import annotations
@@ -33,7 +36,10 @@ from srkit.search.llm.reply import ParsedReply, parse_reply
 from srkit.search.llm.reward import Dimension, RelativeReward
 from srkit.search.llm.tree import Node, Scored, TreeConfig, TreeEngine
 
-__all__ = ["LLMConfig", "LLMSearcher", "RegressionTask", "endpoint_configured"]
+__all__ = ["LLMConfig", "LLMSearcher", "RegressionTask", "endpoint_configured", "PROPOSERS", "choose_proposer"]
+
+#: the values of LLMConfig.proposer
+PROPOSERS = ("auto", "endpoint", "local", "random")
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +49,32 @@ def endpoint_configured(base_url: str | None = None, model: str = "", api_key: s
     model and a key (argument or ``$OPENAI_API_KEY``) for the default OpenAI endpoint."""
     key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
     return bool(base_url or os.environ.get("OPENAI_BASE_URL") or (model and key))
+
+
+def choose_proposer(config: "LLMConfig", api_key: str | None = None) -> str:
+    """Which proposer a search with ``config`` uses: ``"endpoint"``, ``"local"`` or ``"random"``.
+
+    ``"auto"`` takes the endpoint when one is configured, else the local model when the
+    ``llm`` extra is installed (or ``model_path`` names a file), else grammar-random.
+    Raises ValueError when an explicit choice cannot be met, saying how to fix it.
+
+    >>> choose_proposer(LLMConfig(proposer="random"))
+    'random'
+    """
+    from srkit.search.llm.local import INSTALL_HINT, local_model_available
+
+    endpoint = endpoint_configured(config.base_url, config.model, api_key)
+    if config.proposer == "auto":
+        if endpoint:
+            return "endpoint"
+        return "local" if (config.model_path or local_model_available()) else "random"
+    if config.proposer == "endpoint" and not endpoint:
+        raise ValueError("proposer='endpoint' but no endpoint: pass base_url (e.g. http://localhost:11434/v1 "
+                         "for Ollama) or set OPENAI_BASE_URL")
+    if config.proposer == "local" and not (config.model_path or local_model_available()):
+        raise ValueError(f"proposer='local' but no local model is installed: {INSTALL_HINT}; "
+                         "or pass model_path='model.gguf'")
+    return config.proposer
 
 
 def engine_concurrency(client: Any) -> int:
@@ -62,9 +94,15 @@ class LLMConfig:
 
     Parameters
     ----------
+    proposer : who proposes formulas: ``"auto"`` (the endpoint if one is set, else the
+        local model if the ``llm`` extra is installed, else grammar-random), ``"endpoint"``,
+        ``"local"`` (a GGUF model in-process; the bundled SmolLM2-135M unless ``model_path``)
+        or ``"random"`` (the grammar-random proposer, the papers' random baseline).
     base_url, model : the OpenAI-compatible endpoint (``"http://localhost:11434/v1"``,
-        ``"llama3.1"``); ``base_url`` falls back to ``$OPENAI_BASE_URL``.  Without
-        either, formulas come from the grammar-random proposer.
+        ``"llama3.1"``); ``base_url`` falls back to ``$OPENAI_BASE_URL``.
+    model_path : a GGUF file for ``proposer="local"`` (default: the bundled model).
+    grammar : decode a local model's formula replies under the run's formula grammar
+        (:mod:`srkit.search.llm.gbnf`), so that a small model writes readable formulas.
     temperature, max_tokens, timeout, max_retries : client settings.
     max_concurrency : requests the client lets be in flight, and so the expansions the tree
         search sends at once (one at a time for the grammar-random proposer and cassettes).
@@ -87,8 +125,11 @@ class LLMConfig:
     gp_iterations : GP generations when the budget is in iterations (default: the same number).
     """
 
+    proposer: str = "auto"
     base_url: str | None = None
     model: str = ""
+    model_path: str | None = None
+    grammar: bool = True
     temperature: float = 1.0
     max_tokens: int = 1024
     timeout: float = 120.0
@@ -115,6 +156,13 @@ class LLMConfig:
             raise ValueError(f"accuracy_weight must be in [0, 1], got {self.accuracy_weight}")
         if not 0 <= self.gp_share < 1:
             raise ValueError(f"gp_share must be in [0, 1), got {self.gp_share}")
+        if self.proposer not in PROPOSERS:
+            from srkit.core.operators import suggest
+
+            raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {self.proposer!r}."
+                             f"{suggest(self.proposer, PROPOSERS)}")
+        if self.model_path and self.proposer not in ("auto", "local"):
+            raise ValueError(f"model_path is for proposer='local', not {self.proposer!r}")
         if self.cassette_mode not in ("record", "replay"):
             raise ValueError(f"cassette_mode must be 'record' or 'replay', got {self.cassette_mode!r}")
         if self.base_url and not self.model and self.cassette is None:
@@ -241,7 +289,7 @@ class LLMSearcher:
         self.config = cfg = dataclasses.replace(config, **settings) if config else LLMConfig(**settings)
         self.client = client
         self._api_key = api_key
-        if client is None and cfg.cassette is None:
+        if client is None and cfg.cassette is None and cfg.proposer in ("auto", "endpoint"):
             endpoint = endpoint_configured(cfg.base_url, cfg.model, api_key)
             if endpoint and not cfg.model:
                 raise ValueError("an LLM endpoint is set (OPENAI_BASE_URL) but no model: pass model='...' "
@@ -262,14 +310,25 @@ class LLMSearcher:
         client = self.client
         if client is None and cfg.cassette and cfg.cassette_mode == "replay":
             return ReplayClient(cfg.cassette, "replay", model=cfg.model or None)
-        if client is None and endpoint_configured(cfg.base_url, cfg.model, self._api_key):
+        who = choose_proposer(cfg, self._api_key) if client is None else ""
+        if who == "endpoint":
             client = OpenAICompatClient(
                 cfg.base_url, self._api_key, cfg.model, temperature=cfg.temperature, max_tokens=cfg.max_tokens,
                 timeout=cfg.timeout, max_retries=cfg.max_retries, max_concurrency=cfg.max_concurrency,
                 max_calls=cfg.max_calls, max_total_tokens=cfg.max_total_tokens, log=cfg.log_path,
             )
-        elif client is None:
-            logger.info("no LLM endpoint configured; proposing formulas with the grammar-random proposer")
+        elif who == "local":
+            from srkit.search.llm.gbnf import formula_gbnf
+            from srkit.search.llm.local import LocalModelClient
+
+            client = LocalModelClient(
+                cfg.model_path, max_concurrency=cfg.max_concurrency, temperature=cfg.temperature,
+                max_tokens=cfg.max_tokens, max_calls=cfg.max_calls, max_total_tokens=cfg.max_total_tokens,
+                log=cfg.log_path,
+                formula_grammar=formula_gbnf(problem.opset, 2 * cfg.tree.n_per_call) if cfg.grammar else None)
+            logger.info("no LLM endpoint configured; proposing formulas with the local model %s", client.model)
+        elif who == "random":
+            logger.info("proposing formulas with the grammar-random proposer (the random baseline)")
             client = GrammarRandomClient(problem.opset, rng, max_size=problem.max_size, max_depth=problem.max_depth)
         if cfg.cassette:
             client = ReplayClient(cfg.cassette, "record", inner=client)

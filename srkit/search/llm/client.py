@@ -28,6 +28,8 @@ __all__ = [
     "LLMBudgetExceeded",
     "CallLog",
     "OpenAICompatClient",
+    "BudgetedClient",
+    "CallBudget",
 ]
 
 Message = Mapping[str, str]
@@ -158,6 +160,35 @@ def time_left(deadline: float | None, timeout: float) -> float:
     return min(timeout, left)
 
 
+class BudgetedClient:
+    """What every client of a real model shares: the call budget, the call log, the
+    search's deadline and the per-call parameters (a call's own value, else the default)."""
+
+    budget: CallBudget
+    log: CallLog
+    deadline: float | None
+    temperature: float | None
+    max_tokens: int | None
+    seed: int | None
+
+    @property
+    def n_calls(self) -> int:
+        return self.budget.n_calls
+
+    @property
+    def total_tokens(self) -> int:
+        return self.budget.total_tokens
+
+    def call_params(self, temperature: float | None, max_tokens: int | None, seed: int | None) -> dict[str, Any]:
+        """The sampling parameters of one call, the unset ones left out."""
+        params = {
+            "temperature": self.temperature if temperature is None else temperature,
+            "max_tokens": self.max_tokens if max_tokens is None else max_tokens,
+            "seed": self.seed if seed is None else seed,
+        }
+        return {k: v for k, v in params.items() if v is not None}
+
+
 class _RetryableError(Exception):
     def __init__(self, why: str, retry_after: float | None = None) -> None:
         super().__init__(why)
@@ -172,7 +203,7 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-class OpenAICompatClient:
+class OpenAICompatClient(BudgetedClient):
     """Client of an OpenAI-compatible ``/chat/completions`` endpoint.
 
     Parameters
@@ -262,14 +293,6 @@ class OpenAICompatClient:
     def __repr__(self) -> str:  # never show the key
         return f"OpenAICompatClient(base_url={self.base_url!r}, model={self.model!r})"
 
-    @property
-    def n_calls(self) -> int:
-        return self.budget.n_calls
-
-    @property
-    def total_tokens(self) -> int:
-        return self.budget.total_tokens
-
     def complete(
         self,
         messages: Sequence[Message],
@@ -283,12 +306,7 @@ class OpenAICompatClient:
         Raises :class:`LLMError` when every attempt failed and
         :class:`LLMBudgetExceeded` when the budget is spent.
         """
-        params: dict[str, Any] = {
-            "temperature": self.temperature if temperature is None else temperature,
-            "max_tokens": self.max_tokens if max_tokens is None else max_tokens,
-            "seed": self.seed if seed is None else seed,
-        }
-        params = {k: v for k, v in params.items() if v is not None}
+        params = self.call_params(temperature, max_tokens, seed)
         self.budget.reserve()
         body = json.dumps({"model": self.model, "messages": [dict(m) for m in messages], **params}).encode()
         started = time.perf_counter()

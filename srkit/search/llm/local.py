@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from srkit.search.llm.client import CallBudget, CallLog, Completion, LLMError, time_left
+from srkit.search.llm.client import BudgetedClient, CallBudget, CallLog, Completion, LLMError, time_left
 
 __all__ = ["LocalModelClient", "bundled_model_path", "local_model_available", "INSTALL_HINT"]
 
@@ -60,7 +60,7 @@ def local_model_available() -> bool:
     return bundled_model_path() is not None and importlib.util.find_spec("llama_cpp") is not None
 
 
-class LocalModelClient:
+class LocalModelClient(BudgetedClient):
     """A GGUF model run in-process by llama.cpp, as an :class:`LLMClient`.
 
     Parameters
@@ -138,14 +138,6 @@ class LocalModelClient:
     def __repr__(self) -> str:
         return f"LocalModelClient({self.model!r}, max_concurrency={self.max_concurrency})"
 
-    @property
-    def n_calls(self) -> int:
-        return self.budget.n_calls
-
-    @property
-    def total_tokens(self) -> int:
-        return self.budget.total_tokens
-
     def _context(self) -> Any:
         from llama_cpp import Llama
 
@@ -188,12 +180,7 @@ class LocalModelClient:
         :class:`LLMBudgetExceeded` when the budget is spent and
         :class:`~srkit.fitness.evaluator.BudgetSpent` past the deadline.
         """
-        params: dict[str, Any] = {
-            "temperature": self.temperature if temperature is None else temperature,
-            "max_tokens": self.max_tokens if max_tokens is None else max_tokens,
-            "seed": self.seed if seed is None else seed,
-        }
-        params = {k: v for k, v in params.items() if v is not None}
+        params = self.call_params(temperature, max_tokens, seed)
         self.budget.reserve()
         time_left(self.deadline, float("inf"))  # past the deadline: BudgetSpent before any work
         started = time.perf_counter()

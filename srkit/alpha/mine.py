@@ -217,7 +217,8 @@ def mine(
 
     ``llm``: settings of the llm searcher (with ``searcher="llm"``), as in
     ``{"base_url": "http://localhost:11434/v1", "model": "llama3.1"}``; without an
-    endpoint the llm path proposes formulas with the grammar-random proposer.
+    endpoint the llm path proposes formulas with the local model of the ``llm`` extra
+    when it is installed, else with the grammar-random proposer (``"proposer"`` chooses).
 
     Examples
     --------

@@ -37,7 +37,8 @@ from srkit.core import as_dataset, default_registry  # noqa: E402
 from srkit.fitness import Evaluator  # noqa: E402
 from srkit.problems import get  # noqa: E402
 from srkit.search.base import Budget, Problem  # noqa: E402
-from srkit.search.llm import LLMSearcher  # noqa: E402
+from srkit.search.llm import LLMConfig, LLMSearcher, LocalModelClient  # noqa: E402
+from srkit.search.llm.gbnf import formula_gbnf  # noqa: E402
 from srkit.search.llm.client import CallLog  # noqa: E402
 
 
@@ -50,11 +51,11 @@ def speed(args: argparse.Namespace) -> list[dict]:
     for concurrency in args.concurrency:
         log = CallLog(None)
         # the same calls for each concurrency: a call budget, and no early stop on an exact fit
-        searcher = LLMSearcher(llm={"proposer": "local", "max_calls": args.calls, "max_concurrency": concurrency,
-                                    "max_tokens": args.max_tokens, "patience_after_exact": 10**6})
+        config = LLMConfig(max_concurrency=concurrency, patience_after_exact=10**6)
+        client = LocalModelClient(max_concurrency=concurrency, max_calls=args.calls, max_tokens=args.max_tokens,
+                                  log=log, formula_grammar=formula_gbnf(ops, 2 * config.tree.n_per_call))
+        searcher = LLMSearcher(config, client=client)
         problem = Problem(data, ops, Evaluator(data))
-        searcher.client = client = searcher.make_client(problem, np.random.default_rng(1))
-        client.log = log
         started = time.perf_counter()
         result = searcher.search(problem, budget=Budget(time=args.time_limit), rng=np.random.default_rng(2))
         wall = time.perf_counter() - started

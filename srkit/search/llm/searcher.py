@@ -105,7 +105,8 @@ class LLMConfig:
         (:mod:`srkit.search.llm.gbnf`), so that a small model writes readable formulas.
     temperature, max_tokens, timeout, max_retries : client settings.
     max_concurrency : requests the client lets be in flight, and so the expansions the tree
-        search sends at once (one at a time for the grammar-random proposer and cassettes).
+        search sends at once (one at a time for the grammar-random proposer, cassettes and the
+        local model, whose one llama.cpp context uses every core).
     max_calls, max_total_tokens : budgets on LLM calls and tokens (None: unlimited).
     log_path : JSONL file that receives every prompt and reply.
     cassette, cassette_mode : record every reply to this JSONL file (``"record"``),
@@ -321,8 +322,11 @@ class LLMSearcher:
             from srkit.search.llm.gbnf import formula_gbnf
             from srkit.search.llm.local import LocalModelClient
 
+            # one llama.cpp context with every core: on 2 cores it answered 0.50 calls/s, where
+            # four one-thread contexts answered 0.29 and two 0.24 (RESULTS.md, "llm searcher");
+            # a LocalModelClient(max_concurrency=k) passed as client= sets more
             client = LocalModelClient(
-                cfg.model_path, max_concurrency=cfg.max_concurrency, temperature=cfg.temperature,
+                cfg.model_path, max_concurrency=1, temperature=cfg.temperature,
                 max_tokens=cfg.max_tokens, max_calls=cfg.max_calls, max_total_tokens=cfg.max_total_tokens,
                 log=cfg.log_path,
                 formula_grammar=formula_gbnf(problem.opset, 2 * cfg.tree.n_per_call) if cfg.grammar else None)

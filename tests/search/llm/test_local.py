@@ -72,6 +72,18 @@ def test_formula_prompts_are_decoded_under_the_grammar_and_other_prompts_freely(
     assert not free.text.startswith("```text")
 
 
+def test_contexts_in_parallel_give_the_replies_of_one_at_a_time():
+    from concurrent.futures import ThreadPoolExecutor
+
+    prompts = [[{"role": "user", "content": f"Name {k} prime numbers."}] for k in (2, 3, 4)]
+    one = LocalModelClient(max_tokens=12)
+    alone = [one.complete(m, seed=9).text for m in prompts]
+    two = LocalModelClient(max_tokens=12, max_concurrency=2)
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda m: two.complete(m, seed=9).text, prompts))
+    assert together == alone and two.n_calls == 3
+
+
 def test_call_budget_and_deadline():
     local = LocalModelClient(max_tokens=8, max_calls=1)
     local.complete(HELLO, seed=1)
@@ -120,7 +132,7 @@ def test_a_short_real_model_search_parses_and_scores_its_replies(tmp_path, monke
     ops = default_registry().operator_set(["add", "sub", "mul", "div"], data.feature_names)
     log_path = tmp_path / "calls.jsonl"
     searcher = LLMSearcher(llm={"max_tokens": 64, "max_calls": 6, "log_path": str(log_path),
-                                "max_concurrency": 2, "tree": {"n_per_call": 3}})
+                                "tree": {"n_per_call": 3}})
     result = searcher.search(Problem(data, ops, Evaluator(data)), budget=Budget(iterations=4),
                              rng=np.random.default_rng(1))
     assert "SmolLM2" in searcher.proposer

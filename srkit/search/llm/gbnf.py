@@ -17,6 +17,10 @@ from srkit.core.operators import OperatorSet
 
 __all__ = ["formula_gbnf"]
 
+#: most terms of a sum and factors of a product in one formula (srkit's formulas are small)
+MAX_TERMS = 6
+MAX_FACTORS = 4
+
 _INFIX = {"add": "+", "sub": "-", "mul": "*", "div": "/", "pow": "**"}
 
 
@@ -55,8 +59,10 @@ def formula_gbnf(opset: OperatorSet, max_formulas: int = 8) -> str:
     rules = [
         f'root ::= "```text\\n" line{{1,{max_formulas}}} "```"',
         'line ::= expr "\\n"',
-        "expr ::= term" + (f' (" " ({_choice(additive)}) " " term)*' if additive else ""),
-        "term ::= factor" + (f' (" " ({_choice(multiplicative)}) " " factor)*' if multiplicative else ""),
+        # bounded repetitions: unbounded, a small model writes 1,000-token sums until max_tokens
+        "expr ::= term" + (f' (" " ({_choice(additive)}) " " term){{0,{MAX_TERMS - 1}}}' if additive else ""),
+        "term ::= factor" + (f' (" " ({_choice(multiplicative)}) " " factor){{0,{MAX_FACTORS - 1}}}'
+                             if multiplicative else ""),
         "factor ::= primary" + (' ("**" primary)?' if has["pow"] else ""),
         "primary ::= " + " | ".join(
             ["num", "var"] + (["const"] if constants else []) + (["call"] if calls else []) + ['"(" expr ")"']),

@@ -16,8 +16,8 @@ def test_the_grammar_has_the_runs_variables_operators_and_precedence():
     ops = default_registry().operator_set(["add", "sub", "mul", "div", "pow", "sin", "pi"], ["m", "v"])
     rules = _rules(formula_gbnf(ops, max_formulas=3))
     assert rules["root"] == '"```text\\n" line{1,3} "```"'
-    assert rules["expr"] == 'term (" " ("+" | "-") " " term)*'
-    assert rules["term"] == 'factor (" " ("*" | "/") " " factor)*'
+    assert rules["expr"] == 'term (" " ("+" | "-") " " term){0,5}'
+    assert rules["term"] == 'factor (" " ("*" | "/") " " factor){0,3}'
     assert rules["factor"] == 'primary ("**" primary)?'
     assert rules["var"] == '"m" | "v"'
     assert rules["const"] == '"pi"'
@@ -28,7 +28,7 @@ def test_operators_outside_the_set_are_not_in_the_grammar():
     ops = default_registry().operator_set(["mul", "exp"], ["x0"])
     rules = _rules(formula_gbnf(ops))
     assert rules["expr"] == "term" and rules["factor"] == "primary"
-    assert rules["term"] == 'factor (" " ("*") " " factor)*'
+    assert rules["term"] == 'factor (" " ("*") " " factor){0,3}'
     assert "const" not in rules and rules["call"] == '"exp" "(" expr ")"'
 
 

@@ -146,6 +146,19 @@ class CallBudget:
             self.total_tokens += n
 
 
+def completion_from_response(data: Mapping[str, Any], model: str) -> Completion:
+    """The :class:`Completion` in a chat-completions response (OpenAI's format, which
+    llama-cpp-python returns too), named by the response's model, else ``model``;
+    KeyError/IndexError/TypeError when it is not one.
+
+    >>> completion_from_response({"choices": [{"message": {"content": "x0"}}], "usage": {"total_tokens": 3}}, "m")
+    Completion(text='x0', usage={'total_tokens': 3}, model='m')
+    """
+    text = data["choices"][0]["message"]["content"]
+    usage = {k: int(v) for k, v in (data.get("usage") or {}).items() if isinstance(v, (int, float))}
+    return Completion(text or "", usage, str(data.get("model", model)))
+
+
 def time_left(deadline: float | None, timeout: float) -> float:
     """Seconds a request may take: ``timeout``, cut to the search's ``deadline`` (a
     :func:`time.perf_counter` time); past the deadline raise
@@ -372,13 +385,9 @@ class OpenAICompatClient(BudgetedClient):
 
     def _completion(self, raw: bytes) -> Completion:
         try:
-            data = json.loads(raw)
-            text = data["choices"][0]["message"]["content"]
+            return completion_from_response(json.loads(raw), self.model)
         except (ValueError, KeyError, IndexError, TypeError):
             raise _RetryableError(f"malformed response: {raw[:200]!r}") from None
-        usage = data.get("usage") or {}
-        usage = {k: int(v) for k, v in usage.items() if isinstance(v, (int, float))}
-        return Completion(text or "", usage, str(data.get("model", self.model)))
 
     def _scrub(self, text: str) -> str:
         return text.replace(self._api_key, "***") if self._api_key else text

